@@ -1,0 +1,47 @@
+"""Install both packages of this repository.
+
+* `labml_nn_distill`: the annotated distillation tutorial (imports torch, never the generator).
+* `annotated_docs`: the site generator that renders it into `docs/` (never imports torch).
+
+Version pins are explained in README.md ("Why these versions").
+"""
+from setuptools import find_packages, setup
+
+setup(
+    name="labml_nn_distill",
+    version="0.1.0",
+    description="Annotated PyTorch tutorial of Hinton, Vinyals & Dean (2015), "
+                "Distilling the Knowledge in a Neural Network, with its site generator",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=find_packages(include=["labml_nn_distill", "labml_nn_distill.*",
+                                    "annotated_docs", "annotated_docs.*"]),
+    include_package_data=True,
+    package_data={"labml_nn_distill": ["*.md"],
+                  "annotated_docs": ["templates/*", "static/*"]},
+    install_requires=[
+        # torch and torchvision must be a matching pair; see README.md.
+        "torch==2.14.1",
+        "torchvision==0.29.1",
+        "labml==0.5.3",
+        "mlxtend>=0.23",
+        "matplotlib>=3.8",
+        "numpy>=1.26",
+        # site generator
+        "markdown-it-py>=3.0",
+        "mdit-py-plugins>=0.4",
+        "math-core>=0.9",
+        "Pygments>=2.17",
+        "Jinja2>=3.1",
+        "nh3>=0.2.17",
+        "PyYAML>=6.0",
+    ],
+    extras_require={
+        "test": ["pytest>=8"],
+    },
+    entry_points={
+        "console_scripts": ["annotated-docs=annotated_docs.__main__:main"],
+    },
+)
