@@ -1,0 +1,147 @@
+"""Reading and writing translators' JSON files without disturbing their bytes.
+
+A translation file is a flat JSON object. We read it entry by entry, remembering where each
+entry's text lies, so that the tools can add or drop entries while copying every other entry
+byte for byte: a translator's diff shows only what the tool did.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from json.decoder import scanstring
+from pathlib import Path
+
+_WHITESPACE = " \t\n\r"
+
+
+class TranslationFileError(ValueError):
+    """The file is not a flat JSON object; `line` and `column` point at the trouble (1-based)."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One `"key": value` pair as written in the file."""
+    key: str
+    value: object          # a str when the file is well formed; anything JSON otherwise
+    line: int              # 1-based line of the key
+    text: str              # the exact source text of `"key": value`
+
+
+@dataclass(frozen=True)
+class TranslationFile:
+    entries: list[Entry]
+    style: "FileStyle"
+    text: str
+
+
+@dataclass(frozen=True)
+class FileStyle:
+    """How the file was written, so that what a tool adds looks like what was there."""
+    indent: str = "  "
+    ensure_ascii: bool = False
+    trailing_newline: bool = True
+
+
+def _line_and_column(text: str, position: int) -> tuple[int, int]:
+    line = text.count("\n", 0, position) + 1
+    return line, position - (text.rfind("\n", 0, position) + 1) + 1
+
+
+def _skip_whitespace(text: str, position: int) -> int:
+    while position < len(text) and text[position] in _WHITESPACE:
+        position += 1
+    return position
+
+
+def parse(text: str) -> TranslationFile:
+    """Parse a flat JSON object, keeping each entry's source text and line.
+
+    Raises TranslationFileError (with line and column) for invalid JSON or a value that is
+    not an object. Values of any JSON type are accepted here; checking them is not our job.
+    """
+    try:
+        json.loads(text)    # the standard parser's message and position for invalid JSON
+    except json.JSONDecodeError as error:
+        raise TranslationFileError(f"invalid JSON: {error.msg}", error.lineno, error.colno)
+    decoder = json.JSONDecoder()
+    position = _skip_whitespace(text, 0)
+    if text[position] != "{":
+        line, column = _line_and_column(text, position)
+        raise TranslationFileError(
+            "expected a JSON object {\"English\": \"translation\", ...} at the top level", line, column)
+    position += 1
+    entries: list[Entry] = []
+    while True:
+        position = _skip_whitespace(text, position)
+        if text[position] == "}":
+            break
+        start = position
+        key, position = scanstring(text, position + 1)
+        position = _skip_whitespace(text, position) + 1           # past ':'
+        value, position = decoder.raw_decode(text, _skip_whitespace(text, position))
+        entries.append(Entry(key, value, _line_and_column(text, start)[0], text[start:position]))
+        position = _skip_whitespace(text, position)
+        if text[position] == ",":
+            position += 1
+    return TranslationFile(entries, sniff_style(text), text)
+
+
+def sniff_style(text: str) -> FileStyle:
+    lines = text.split("\n")
+    indent = "  "
+    if len(lines) > 1:
+        second = lines[1]
+        stripped = second.lstrip(" \t")
+        if stripped.startswith('"'):
+            indent = second[: len(second) - len(stripped)]
+    # A file written all in \uXXXX escapes stays that way; otherwise write characters as is.
+    ensure_ascii = text.isascii() and "\\u" in text
+    return FileStyle(indent, ensure_ascii, text.endswith("\n"))
+
+
+def render(entry_texts: list[str], style: FileStyle) -> str:
+    """Assemble a file from entries' source texts, one per line, in the file's style."""
+    if not entry_texts:
+        body = "{}"
+    else:
+        separator = ",\n" + style.indent
+        body = "{\n" + style.indent + separator.join(entry_texts) + "\n}"
+    return body + ("\n" if style.trailing_newline else "")
+
+
+def entry_text(key: str, value: str, style: FileStyle) -> str:
+    return (json.dumps(key, ensure_ascii=style.ensure_ascii) + ": "
+            + json.dumps(value, ensure_ascii=style.ensure_ascii))
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write `text` atomically (temporary file + rename); leave the file alone when its
+    bytes would not change. Returns whether the file was written."""
+    data = text.encode("utf-8")
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return True
