@@ -38,7 +38,8 @@ STATES = ("translated", "carried", "fuzzy", "missing", "invalid")
 
 def shorten(text: str, width: int = 60) -> str:
     """A key as messages show it: its text without tags, one line, at most `width` characters."""
-    line = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", text)).split())
+    text = re.sub(r"</(?:p|h[1-6]|li|td|th|pre|blockquote)>|<br\s*/?>", " ", text)
+    line = " ".join(html.unescape(re.sub(r"<[^>]*>", "", text)).split())
     return line if len(line) <= width else line[: width - 1] + "…"
 
 

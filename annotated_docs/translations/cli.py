@@ -1,0 +1,116 @@
+"""`python -m annotated_docs translations ...`: the translator's commands.
+
+For the generator's `__main__` (two functions, nothing else to know)::
+
+    from annotated_docs.translations import cli as translations_cli
+    translations_cli.add_subparser(subparsers)   # adds the `translations` command and its own
+    ...                                          # subcommands to an argparse subparsers object
+    if args.command == "translations":
+        return translations_cli.run(args)        # -> exit status (0 ok, 1 errors found)
+
+Commands (run from the repository root; `--translations` and `--source` change the folders):
+
+    translations status [--lang si]            counts and percent per language and page, totals
+    translations template --lang xx [--page p] add every missing English key with "" (keeps all)
+    translations check [--lang si]             every problem; exit 1 when any is an error
+    translations purge-obsolete --lang xx [--page p]   the only command that removes entries
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import commands
+
+def add_subparser(subparsers) -> argparse.ArgumentParser:
+    """Add `translations` (with status/template/check/purge-obsolete) to `subparsers`."""
+    parser = subparsers.add_parser(
+        "translations", help="translators' commands: status, template, check, purge-obsolete",
+        description="Work with translations/<lang>/<page>.json: flat JSON objects from the "
+                    "English HTML of each note section (or page title) to its translation.")
+    parser.add_argument("--translations", type=Path, default=Path("translations"),
+                        help="folder of translation files (default: translations)")
+    parser.add_argument("--source", type=Path, default=Path("labml_nn_distill"),
+                        help="folder of the pages' sources (default: labml_nn_distill)")
+    actions = parser.add_subparsers(dest="translations_command", metavar="COMMAND")
+    actions.required = True
+
+    status = actions.add_parser("status", help="translated / fuzzy / missing / obsolete counts",
+                                description="Per language and page: translated, fuzzy, "
+                                "missing, invalid and obsolete counts, percent done, totals.")
+    status.add_argument("--lang", help="only this language (default: every folder)")
+
+    template = actions.add_parser(
+        "template", help="add missing keys with empty values (a new language starts here)",
+        description="Write or update translations/<lang>/<page>.json with every English key "
+        "it lacks, value \"\", after the existing entries, which are kept byte for byte. A file "
+        "whose bytes would not change is not touched.")
+    template.add_argument("--lang", required=True)
+    template.add_argument("--page", action="append",
+                          help="only this page (repeatable); default: every page and _site")
+
+    check = actions.add_parser("check", help="validate every file; exit 1 on errors",
+                               description="Check every translation against today's English; "
+                               "print errors and warnings; exit 1 when there is an error.")
+    check.add_argument("--lang", help="only this language (default: every folder)")
+
+    purge = actions.add_parser(
+        "purge-obsolete", help="remove entries whose English key no longer exists",
+        description="Remove the entries whose key matches no section of today's English. "
+        "The only command that removes anything; fuzzy candidates go too, so update them first.")
+    purge.add_argument("--lang", required=True)
+    purge.add_argument("--page", action="append", help="only this page (repeatable)")
+    return parser
+
+
+def _keys(args) -> dict[str, list[str]]:
+    return commands.english_keys_by_page(args.source)
+
+
+def run(args) -> int:
+    """Run the parsed `translations` command; returns the exit status."""
+    try:
+        keys_by_page = _keys(args)
+    except Exception as error:     # the generator's BuildError and friends name the file
+        print(f"cannot read the English pages under {args.source}: {error}", file=sys.stderr)
+        return 2
+    if not [page for page in keys_by_page if page != commands.SITE_PAGE]:
+        print(f"no pages found under {args.source}; run from the repository root or pass "
+              "--source", file=sys.stderr)
+        return 2
+    command = args.translations_command
+    langs = [args.lang] if getattr(args, "lang", None) else commands.languages(args.translations)
+    if command == "status":
+        print(commands.format_status(commands.status(args.translations, keys_by_page, langs)))
+        return 0
+    if command == "check":
+        problems = commands.check(args.translations, keys_by_page, langs)
+        for problem in problems:
+            print(problem)
+        errors = sum(problem.severity == "error" for problem in problems)
+        print(f"{errors} error(s), {len(problems) - errors} warning(s) in "
+              f"{', '.join(langs) or 'no language'}")
+        return 1 if errors else 0
+    if command == "template":
+        changes = commands.template(args.translations, args.lang, keys_by_page, args.page)
+        verb = "added"
+    else:
+        changes = commands.purge_obsolete(args.translations, args.lang, keys_by_page, args.page)
+        verb = "removed"
+    for change in changes:
+        print(commands.describe_change(change, verb))
+    return 1 if any(change.failed for change in changes) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (`python -m annotated_docs.translations.cli status`), for when the
+    generator's `__main__` is not at hand."""
+    parser = argparse.ArgumentParser(prog="translations")
+    add_subparser(parser.add_subparsers(dest="command", required=True))
+    return run(parser.parse_args(["translations"] + list(argv if argv is not None
+                                                         else sys.argv[1:])))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

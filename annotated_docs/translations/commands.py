@@ -1,0 +1,236 @@
+"""The translator's commands, as functions from (files, English keys) to reports.
+
+English keys come in as `keys_by_page`: {page path: [title, section keys...]}, with the
+site strings under "_site" (`english_keys_by_page` reads them from the sources). Only
+`template` and `purge_obsolete` write, each atomically and only when bytes change;
+`template` only ever adds entries and `purge_obsolete` is the only thing that removes any.
+Files in PROTECTED are never written: the user's seed stays byte for byte.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import Catalog, Problem, catalog_path, load_catalog, shorten
+from .jsonfile import FileStyle, TranslationFileError, entry_text, parse, render, write_if_changed
+from .matching import normalise
+
+SITE_PAGE = "_site"
+# (lang, page) of files no tool writes: translations/si/readme.json is the user's seed.
+PROTECTED = {("si", "readme")}
+NEW_FILE_STYLE = FileStyle(indent="  ", ensure_ascii=False, trailing_newline=True)
+
+
+def site_strings() -> list[str]:
+    """The site's own strings (the generator's `i18n.SITE_STRINGS`) and the languages' names."""
+    from annotated_docs import i18n     # the generator's; imported here so we stand alone
+
+    return list(dict.fromkeys(list(i18n.SITE_STRINGS) + list(i18n.LANGUAGE_NAMES.values())))
+
+
+def english_keys_by_page(source_root: Path) -> dict[str, list[str]]:
+    """Every page's English keys from the sources, through the generator's `pages` module
+    (title first, then each section), and the site strings under "_site"."""
+    from annotated_docs import pages
+
+    keys = {}
+    for source in pages.source_files(source_root):
+        page = pages.load_page(source, source_root)
+        keys[page.path] = list(pages.english_keys(page))
+    keys[SITE_PAGE] = site_strings()
+    return keys
+
+
+def languages(translations_root: Path) -> list[str]:
+    root = Path(translations_root)
+    return sorted(p.name for p in root.iterdir()
+                  if p.is_dir() and not p.name.startswith((".", "_"))) if root.is_dir() else []
+
+
+def translation_pages(translations_root: Path, lang: str) -> list[str]:
+    folder = Path(translations_root) / lang
+    return sorted(path.relative_to(folder).with_suffix("").as_posix()
+                  for path in folder.rglob("*.json")) if folder.is_dir() else []
+
+
+@dataclass
+class PageStatus:
+    lang: str
+    page: str
+    total: int = 0
+    translated: int = 0      # shown as current: 'translated' and 'carried'
+    fuzzy: int = 0
+    missing: int = 0
+    invalid: int = 0
+    obsolete: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+    def add(self, other: "PageStatus") -> None:
+        for name in ("total", "translated", "fuzzy", "missing", "invalid", "obsolete"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def page_status(translations_root: Path, lang: str, page: str, keys: list[str]) -> PageStatus:
+    catalog = load_catalog(translations_root, lang, page, english_keys=keys)
+    result = PageStatus(lang, page, total=len(keys), problems=list(catalog.problems))
+    for key in keys:
+        resolution = catalog.resolve(key)
+        result.problems.extend(resolution.problems)
+        state = "translated" if resolution.state == "carried" else resolution.state
+        setattr(result, state, getattr(result, state) + 1)
+    result.obsolete = len(catalog.obsolete())
+    return result
+
+
+def status(translations_root: Path, keys_by_page: dict[str, list[str]],
+           langs: list[str]) -> list[PageStatus]:
+    """One row per language and page (pages with sources, then files with none)."""
+    rows = []
+    for lang in langs:
+        pages = list(keys_by_page) + [page for page in translation_pages(translations_root, lang)
+                                      if page not in keys_by_page]
+        for page in pages:
+            row = page_status(translations_root, lang, page, keys_by_page.get(page, []))
+            if page not in keys_by_page:
+                row.problems.append(Problem(
+                    str(catalog_path(translations_root, lang, page)), None, "warning",
+                    "no source page has this path; every entry is obsolete"))
+            rows.append(row)
+    return rows
+
+
+def format_status(rows: list[PageStatus]) -> str:
+    header = ("lang", "page", "translated", "fuzzy", "missing", "invalid", "obsolete", "done")
+    table = [header]
+
+    def line(row: PageStatus, page: str) -> tuple:
+        return (row.lang, page, f"{row.translated}/{row.total}", str(row.fuzzy),
+                str(row.missing), str(row.invalid), str(row.obsolete), f"{row.percent:.1f} %")
+
+    for lang in dict.fromkeys(row.lang for row in rows):
+        total = PageStatus(lang, "total")
+        for row in rows:
+            if row.lang == lang:
+                table.append(line(row, row.page))
+                total.add(row)
+        table.append(line(total, "total"))
+    widths = [max(len(cells[i]) for cells in table) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(width) if i < 2 else cell.rjust(width)
+                               for i, (cell, width) in enumerate(zip(cells, widths)))
+                     for cells in table)
+
+
+def check(translations_root: Path, keys_by_page: dict[str, list[str]],
+          langs: list[str]) -> list[Problem]:
+    """Every problem of every file: the file's own, and each English key's checks."""
+    problems = []
+    for row in status(translations_root, keys_by_page, langs):
+        problems.extend(row.problems)
+    return problems
+
+
+@dataclass
+class FileChange:
+    path: Path
+    keys: list[str]          # keys added (template) or removed (purge_obsolete)
+    written: bool
+    refused: str | None = None   # why the file was left alone
+    failed: bool = False         # left alone because it cannot be read: an error
+
+
+def _read(path: Path):
+    text = path.read_text(encoding="utf-8")
+    return parse(text)
+
+
+def template(translations_root: Path, lang: str, keys_by_page: dict[str, list[str]],
+             pages: list[str] | None = None) -> list[FileChange]:
+    """Add every English key the file lacks with an empty value, after every existing entry
+    (kept byte for byte, in order). A new language starts this way."""
+    changes = []
+    for page in pages or list(keys_by_page):
+        path = catalog_path(translations_root, lang, page)
+        keys = keys_by_page.get(page)
+        if keys is None:
+            changes.append(FileChange(path, [], False, f"no source page {page!r}"))
+            continue
+        if path.exists():
+            try:
+                existing = _read(path)
+            except (TranslationFileError, UnicodeDecodeError, OSError) as error:
+                changes.append(FileChange(path, [], False, f"cannot be read ({_describe(error)});"
+                                          " fix it first, nothing was written", failed=True))
+                continue
+            texts, style = [entry.text for entry in existing.entries], existing.style
+            have = {normalise(entry.key) for entry in existing.entries}
+        else:
+            texts, style, have = [], NEW_FILE_STYLE, set()
+        added = []
+        for key in keys:
+            if normalise(key) not in have:
+                have.add(normalise(key))
+                added.append(key)
+        if added and (lang, page) in PROTECTED:
+            changes.append(FileChange(path, added, False, "the user's seed is never rewritten; "
+                                      "these keys stay untranslated"))
+            continue
+        written = False
+        if added or not path.exists():
+            written = write_if_changed(path, render(
+                texts + [entry_text(key, "", style) for key in added], style))
+        changes.append(FileChange(path, added, written))
+    return changes
+
+
+def purge_obsolete(translations_root: Path, lang: str, keys_by_page: dict[str, list[str]],
+                   pages: list[str] | None = None) -> list[FileChange]:
+    """Remove the entries whose key matches no English key of today's page."""
+    changes = []
+    for page in pages or translation_pages(translations_root, lang):
+        path = catalog_path(translations_root, lang, page)
+        if not path.exists():
+            continue
+        if page not in keys_by_page:
+            changes.append(FileChange(path, [], False, f"no source page {page!r}; delete the "
+                                      "file yourself if the page is gone"))
+            continue
+        try:
+            existing = _read(path)
+        except (TranslationFileError, UnicodeDecodeError, OSError) as error:
+            changes.append(FileChange(path, [], False, f"cannot be read ({_describe(error)})",
+                                      failed=True))
+            continue
+        english = {normalise(key) for key in keys_by_page[page]}
+        kept = [entry for entry in existing.entries if normalise(entry.key) in english]
+        removed = [entry.key for entry in existing.entries if normalise(entry.key) not in english]
+        if removed and (lang, page) in PROTECTED:
+            changes.append(FileChange(path, removed, False, "the user's seed is never rewritten"))
+            continue
+        written = bool(removed) and write_if_changed(
+            path, render([entry.text for entry in kept], existing.style))
+        changes.append(FileChange(path, removed, written))
+    return changes
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, TranslationFileError) and error.line is not None:
+        return f"line {error.line}, column {error.column}: {error.message}"
+    return str(error)
+
+
+def describe_change(change: FileChange, verb: str) -> str:
+    if change.refused:
+        detail = f"; {len(change.keys)} key(s) would be {verb}" if change.keys else ""
+        return f"{change.path}: left alone: {change.refused}{detail}"
+    if not change.written:
+        return f"{change.path}: unchanged"
+    keys = "".join(f"\n    {shorten(key)!r}" for key in change.keys)
+    return f"{change.path}: {len(change.keys)} key(s) {verb}{keys}"
+
+
+__all__ = ["SITE_PAGE", "PROTECTED", "Catalog", "english_keys_by_page", "status",
+           "format_status", "check", "template", "purge_obsolete"]
