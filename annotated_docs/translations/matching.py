@@ -108,9 +108,9 @@ def closest(english: str, candidates: dict[str, str]) -> tuple[str, float] | Non
 def english_diff(old_english: str, new_english: str) -> str:
     """A unified diff of the English a translation was made from and today's English."""
     def lines(fragment):
-        return [line for line in re.sub(r"(</(?:p|h\d|li|ul|ol|pre|blockquote)>)", r"\1\n",
-                                        _join(_tokens(fragment).parts, tight=False)).split("\n")
-                if line.strip()]
+        text = _join(_tokens(fragment).parts, tight=False)
+        text = re.sub(r"(</(?:p|h\d|li|ul|ol|pre|blockquote)>)", r"\1\n", text)
+        return [line.strip() for line in text.split("\n") if line.strip()]
     return "\n".join(difflib.unified_diff(lines(old_english), lines(new_english),
                                           "translated from", "English now", lineterm=""))
 
