@@ -1,0 +1,97 @@
+"""`python -m annotated_docs build | serve | translations ...` (also `annotated-docs`).
+
+The `translations` commands live in `annotated_docs.translations.cli`:
+`add_subparser(subparsers)` adds the `translations` parser; `run(arguments)` runs it and
+returns the exit status.
+"""
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+DEFAULT_SOURCE = Path("labml_nn_distill")
+DEFAULT_OUT = Path("docs")
+DEFAULT_TRANSLATIONS = Path("translations")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m annotated_docs",
+        description="Render annotated Python/Markdown files into a static side-by-side site.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build_parser = commands.add_parser(
+        "build", help="render every page into the output folder (incremental, atomic)",
+        description="Render every .py/.md file of the source folder into OUT, in English and "
+                    "in every language of the translations folder. Only pages whose inputs "
+                    "changed are rendered again; on any error OUT is left untouched.")
+    _add_site_options(build_parser)
+    build_parser.add_argument("--base-url", default="",
+                              help="absolute URL the site is published at, for canonical links "
+                                   "and the sitemap (default: relative links)")
+    build_parser.add_argument("--quiet", action="store_true", help="print errors only")
+    build_parser.set_defaults(func=_build)
+
+    serve_parser = commands.add_parser(
+        "serve", help="build, then preview the site on http://127.0.0.1:PORT/",
+        description="Build the site, then serve OUT on localhost until interrupted.")
+    _add_site_options(serve_parser)
+    serve_parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free)")
+    serve_parser.add_argument("--no-build", action="store_true", help="serve OUT as it is")
+    serve_parser.set_defaults(func=_serve)
+
+    if importlib.util.find_spec("annotated_docs.translations.cli") is not None:
+        from .translations import cli
+        translations_parser = cli.add_subparser(commands)
+        translations_parser.set_defaults(func=cli.run)
+    else:
+        unavailable = commands.add_parser("translations", help="translator commands (not installed)")
+        unavailable.set_defaults(func=lambda arguments: _fail("annotated_docs.translations.cli is missing"))
+
+    arguments = parser.parse_args(argv)
+    return arguments.func(arguments) or 0
+
+
+def _add_site_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", nargs="?", type=Path, default=DEFAULT_SOURCE,
+                        help=f"folder of .py/.md files to render (default {DEFAULT_SOURCE})")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    parser.add_argument("--translations", type=Path, default=DEFAULT_TRANSLATIONS,
+                        help=f"translations folder (default {DEFAULT_TRANSLATIONS})")
+
+
+def _build(arguments) -> int:
+    from .build import BuildFailed, build
+    try:
+        result = build(arguments.source, arguments.out, arguments.translations,
+                       base_url=getattr(arguments, "base_url", ""))
+    except BuildFailed as failure:
+        for error in failure.errors:
+            print(f"error: {error}", file=sys.stderr)
+        print(f"build failed; {arguments.out} is unchanged", file=sys.stderr)
+        return 1
+    for problem in dict.fromkeys(str(problem) for problem in result.problems):
+        print(f"translation {problem}", file=sys.stderr)
+    if not getattr(arguments, "quiet", False):
+        print(f"built {arguments.out}: {len(result.written)} written, {len(result.reused)} unchanged, "
+              f"{len(result.problems)} translation problems, {result.seconds:.2f} s")
+    return 0
+
+
+def _serve(arguments) -> int:
+    from .serve import serve
+    if not arguments.no_build:
+        status = _build(arguments)
+        if status:
+            return status
+    serve(arguments.out, arguments.port)
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

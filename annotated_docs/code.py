@@ -1,0 +1,49 @@
+"""Highlight source code with Pygments, one HTML fragment per source line.
+
+Highlighting the whole file at once (rather than each section's lines) keeps multi-line
+strings and brackets lexed correctly; splitting tokens at newlines keeps every line's
+`<span>`s balanced, so any subset of lines can be shown with its own line numbers.
+"""
+import html
+
+from pygments.lexers import PythonLexer, get_lexer_by_name
+from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
+
+_PYTHON = PythonLexer(stripnl=False, ensurenl=False)
+
+
+def _css_class(token_type) -> str:
+    while token_type not in STANDARD_TYPES:
+        token_type = token_type.parent
+    return STANDARD_TYPES[token_type]
+
+
+def highlight_lines(source: str, lexer=_PYTHON) -> list[str]:
+    """HTML for each line of `source` (without newlines); index 0 is line 1."""
+    lines = [[]]
+    for token_type, value in lexer.get_tokens(source):
+        css = _css_class(token_type)
+        for index, piece in enumerate(value.split("\n")):
+            if index:
+                lines.append([])
+            if piece:
+                escaped = html.escape(piece, quote=False)
+                lines[-1].append(f'<span class="{css}">{escaped}</span>' if css else escaped)
+    rendered = ["".join(parts) for parts in lines]
+    source_line_count = len(source.splitlines())
+    return rendered[:source_line_count] + [""] * (source_line_count - len(rendered))
+
+
+def highlight_inline(code: str) -> str:
+    """Inline code in notes, read as Python."""
+    return "".join(highlight_lines(code.replace("\n", " ")))
+
+
+def highlight_block(code: str, language: str) -> str:
+    """A fenced code block in notes; Python when no language is named, plain when unknown."""
+    try:
+        lexer = get_lexer_by_name(language or "python", stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return html.escape(code, quote=False)
+    return "\n".join(highlight_lines(code, lexer))
