@@ -1,0 +1,151 @@
+"""A page's text in one language: translated notes where valid, English elsewhere.
+
+Translations come from `annotated_docs.translations` (`load_catalog(...).resolve(key)`);
+this module only decides what each section shows, restores placeholders from the English
+fragments, and collects the problems to report.
+"""
+import html
+import importlib.util
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .pages import Page, english_keys
+from .placeholders import restore
+
+ENGLISH = "en"
+
+# A language's own name, for the switcher; a language not listed shows its code.
+LANGUAGE_NAMES = {"en": "English", "si": "සිංහල", "ta": "தமிழ்", "zh": "中文", "ja": "日本語"}
+
+# Every string of the site itself; `translations/<lang>/_site.json` maps each to its translation.
+SITE_STRINGS = (
+    "Home",
+    "View source",
+    "Previous",
+    "Next",
+    "Contents",
+    "Languages",
+    "Pages",
+    "Breadcrumb",
+    "Skip to content",
+    "Permalink to this section",
+    "Dark theme",
+    "Light theme",
+    "Switch to dark theme",
+    "Switch to light theme",
+    "Not yet translated; shown in English.",
+    "Notes",
+    "Code",
+)
+
+SITE_PAGE = "_site"
+
+
+@dataclass(frozen=True)
+class ShownSection:
+    notes_html: str
+    lang: str | None           # set when the notes are not in the page's language
+
+
+@dataclass
+class LocalisedPage:
+    lang: str
+    title: str
+    sections: list[ShownSection]
+    problems: list = field(default_factory=list)
+
+
+def languages(translations_root: Path) -> list[str]:
+    """English first, then every `translations/<lang>/` folder, sorted."""
+    root = Path(translations_root)
+    found = sorted(path.name for path in root.iterdir()
+                   if path.is_dir() and not path.name.startswith((".", "_"))) if root.is_dir() else []
+    return [ENGLISH] + [lang for lang in found if lang != ENGLISH]
+
+
+def localise(page: Page, lang: str, translations_root: Path) -> LocalisedPage:
+    """The page in `lang`: each section translated when its translation resolves and its
+    placeholders restore, else the English notes marked `lang="en"`."""
+    if lang == ENGLISH:
+        return LocalisedPage(lang, page.title, [ShownSection(s.notes_html, None) for s in page.sections])
+    catalog = load_catalog(translations_root, lang, page.path, english_keys(page))
+    problems = list(catalog.problems)
+    title_resolution = catalog.resolve(page.title)
+    problems += title_resolution.problems
+    title = _plain(title_resolution.html) or page.title
+    shown = []
+    for section in page.sections:
+        if not section.translation_key:
+            shown.append(ShownSection("", None))
+            continue
+        resolution = catalog.resolve(section.translation_key)
+        problems += resolution.problems
+        translated = None
+        if resolution.html is not None:
+            try:
+                translated = restore(resolution.html, list(section.fragments))
+            except KeyError as error:
+                problems.append(_problem(catalog, section.translation_key, str(error)))
+        shown.append(ShownSection(translated, None) if translated is not None
+                     else ShownSection(section.notes_html, ENGLISH))
+    return LocalisedPage(lang, title, shown, problems)
+
+
+def site_strings(lang: str, translations_root: Path) -> tuple[dict[str, str], list]:
+    """`{English: shown text}` for every site string, and the problems of `_site.json`."""
+    if lang == ENGLISH:
+        return {text: text for text in SITE_STRINGS}, []
+    catalog = load_catalog(translations_root, lang, SITE_PAGE, SITE_STRINGS)
+    problems = list(catalog.problems)
+    shown = {}
+    for text in SITE_STRINGS:
+        resolution = catalog.resolve(text)
+        problems += resolution.problems
+        shown[text] = _plain(resolution.html) or text
+    return shown, problems
+
+
+def translated_title(page: Page, lang: str, translations_root: Path) -> str:
+    if lang == ENGLISH:
+        return page.title
+    catalog = load_catalog(translations_root, lang, page.path, english_keys(page))
+    return _plain(catalog.resolve(page.title).html) or page.title
+
+
+def _plain(fragment: str | None) -> str:
+    """A translation used as text (a title, a label): tags dropped, references resolved."""
+    if not fragment:
+        return ""
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", fragment)).split())
+
+
+# ------------------------------------------------------------------------------ the catalog
+# Until `annotated_docs.translations` exists, every key resolves as missing.
+
+@dataclass
+class _Missing:
+    english_key: str
+    state: str = "missing"
+    html: None = None
+    problems: list = field(default_factory=list)
+
+
+class _EmptyCatalog:
+    problems: list = []
+
+    def resolve(self, english_key: str) -> _Missing:
+        return _Missing(english_key)
+
+
+def load_catalog(translations_root: Path, lang: str, page: str, english_keys=None):
+    if importlib.util.find_spec("annotated_docs.translations") is None:
+        return _EmptyCatalog()
+    from . import translations
+    return translations.load_catalog(Path(translations_root), lang, page, english_keys=english_keys)
+
+
+def _problem(catalog, key: str, message: str):
+    from . import translations
+    return translations.Problem(str(getattr(catalog, "path", "")), key, "error",
+                                f"{message}; the section is shown in English")

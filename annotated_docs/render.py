@@ -1,0 +1,100 @@
+"""Fill the page template: everything a page shows, as plain data, into Jinja2."""
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .i18n import ENGLISH, LANGUAGE_NAMES, LocalisedPage
+from .pages import Page
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined)
+
+
+@dataclass(frozen=True)
+class SiteEntry:
+    """What other pages show of a page: in the contents, breadcrumbs and navigation."""
+    path: str
+    title: str
+    summary: str
+
+
+def output_path(page_path: str, lang: str) -> str:
+    """`readme`, `si` -> `si/readme.html`; English pages sit at the top of the site."""
+    return f"{page_path}.html" if lang == ENGLISH else f"{lang}/{page_path}.html"
+
+
+def relative_link(from_output: str, to_output: str) -> str:
+    """A link from one output file to another, relative (the site works from any folder)."""
+    link = posixpath.relpath(to_output, posixpath.dirname(from_output) or ".")
+    return link
+
+
+def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], langs: list[str],
+                strings: dict[str, str], base_url: str = "") -> str:
+    lang = shown.lang
+    here = output_path(page.path, lang)
+    link = lambda target: relative_link(here, target)  # noqa: E731
+    position = [entry.path for entry in site].index(page.path)
+    previous = site[position - 1] if position > 0 else None
+    following = site[position + 1] if position + 1 < len(site) else None
+    folders = page.path.split("/")[:-1]
+    breadcrumbs = [{"title": strings["Home"], "href": link(output_path("index", lang))}]
+    for depth in range(len(folders)):
+        folder_index = "/".join(folders[:depth + 1] + ["index"])
+        if folder_index in [entry.path for entry in site] and folder_index != page.path:
+            breadcrumbs.append({"title": folders[depth],
+                                "href": link(output_path(folder_index, lang))})
+    alternates = [{"lang": other, "name": LANGUAGE_NAMES.get(other, other),
+                   "href": _url(base_url, output_path(page.path, other), link),
+                   "switch_href": link(output_path(page.path, other)),
+                   "current": other == lang} for other in langs]
+    context = {
+        "lang": lang,
+        "title": shown.title,
+        "summary": page.summary,
+        "summary_lang": ENGLISH if lang != ENGLISH else None,
+        "canonical": _url(base_url, here, link),
+        "alternates": alternates,
+        "x_default": _url(base_url, output_path(page.path, ENGLISH), link),
+        "root": link("index.html").removesuffix("index.html"),
+        "breadcrumbs": breadcrumbs,
+        "is_home": page.path == "index",
+        "source": page.source,
+        "source_href": link(f"src/{page.source}"),
+        "previous": _neighbour(previous, lang, link),
+        "next": _neighbour(following, lang, link),
+        "sections": [{"anchor": section.anchor,
+                      "notes_html": Markup(shown_section.notes_html),
+                      "notes_lang": shown_section.lang,
+                      "code_lines": section.code_lines}
+                     for section, shown_section in zip(page.sections, shown.sections)],
+        "contents": [{"title": entry.title, "summary": entry.summary,
+                      "href": link(output_path(entry.path, lang))} for entry in site]
+        if page.path == "index" else [],
+        "text": strings,
+    }
+    return _ENVIRONMENT.get_template("page.html").render(context)
+
+
+def render_sitemap(site: list[SiteEntry], langs: list[str], base_url: str = "") -> str:
+    urls = [{"loc": base_url + output_path(entry.path, lang),
+             "alternates": [{"lang": other, "href": base_url + output_path(entry.path, other)}
+                            for other in langs]}
+            for entry in site for lang in langs]
+    return _ENVIRONMENT.get_template("sitemap.xml").render(urls=urls)
+
+
+def _neighbour(entry: SiteEntry | None, lang: str, link):
+    return None if entry is None else {"title": entry.title, "href": link(output_path(entry.path, lang))}
+
+
+def _url(base_url: str, output: str, link) -> str:
+    return base_url + output if base_url else link(output)
