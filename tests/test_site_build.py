@@ -1,0 +1,137 @@
+"""Whole-site builds: languages, determinism, incremental rebuilds, atomic failure."""
+import json
+import shutil
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+from annotated_docs.__main__ import main
+from annotated_docs.build import BuildFailed, build
+
+FIXTURE = Path(__file__).parent / "fixtures" / "tutorial"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def site(tmp_path):
+    source = tmp_path / "tutorial"
+    shutil.copytree(FIXTURE, source)
+    translations = tmp_path / "translations"
+    (translations / "si").mkdir(parents=True)
+    seed = REPO / "translations" / "si" / "readme.json"
+    if seed.exists():
+        shutil.copy(seed, translations / "si" / "readme.json")
+    return source, tmp_path / "docs", translations
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_every_page_in_every_language_and_a_valid_sitemap(site):
+    source, out, translations = site
+    build(source, out, translations)
+    for page in ("index", "large", "readme"):
+        assert (out / f"{page}.html").is_file() and (out / "si" / f"{page}.html").is_file()
+    si_page = (out / "si" / "large.html").read_text(encoding="utf-8")
+    assert '<html lang="si">' in si_page and 'hreflang="x-default"' in si_page
+    assert 'hreflang="en" lang="en"' in si_page            # the language switcher
+    assert 'class="notes" lang="en"' in si_page             # untranslated sections stay English
+    sitemap = ElementTree.parse(out / "sitemap.xml").getroot()
+    locations = [element.text for element in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "si/readme.html" in locations and "index.html" in locations
+
+
+def test_seed_translation_shows_with_its_placeholder_restored(site):
+    source, out, translations = site
+    if not (translations / "si" / "readme.json").exists():
+        pytest.skip("no seed translation")
+    build(source, out, translations)
+    page = (out / "si" / "readme.html").read_text(encoding="utf-8")
+    assert "<title>ස්නායුක ජාලයක දැනුම ආසවනය කිරීම</title>" in page
+    assert 'class="notes" lang="en"' not in page
+    assert '<span class="remote-image"' in page and "_^_0_^_" not in page
+
+
+def test_index_lists_every_page_with_title_and_summary(site):
+    source, out, translations = site
+    build(source, out, translations)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="large.html">The large model</a>' in index
+    assert "A large model that generalises well." in index
+
+
+def test_no_page_asks_for_anything_off_the_site(site):
+    source, out, translations = site
+    build(source, out, translations)
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<img" not in text and 'src="http' not in text and "@import" not in text
+        for line in text.splitlines():
+            if line.startswith(("<link", "<script")):
+                assert "http" not in line, f"{page}: {line}"
+
+
+def test_same_input_gives_byte_identical_output(site, tmp_path):
+    source, out, translations = site
+    build(source, out, translations)
+    build(source, tmp_path / "again", translations)
+    assert snapshot(out) == snapshot(tmp_path / "again")
+
+
+def test_incremental_rebuild_writes_only_the_changed_page(site):
+    source, out, translations = site
+    build(source, out, translations)
+    unchanged = (out / "readme.html").stat().st_ino
+    large = source / "large.py"
+    large.write_text(large.read_text(encoding="utf-8").replace("hidden = 1200", "hidden = 1600"),
+                     encoding="utf-8")
+    result = build(source, out, translations)
+    assert sorted(result.written) == ["large.html", "si/large.html", "src/tutorial/large.py"]
+    assert (out / "readme.html").stat().st_ino == unchanged
+    assert "1600" in (out / "large.html").read_text(encoding="utf-8")
+    assert result.seconds < 1.0
+
+
+def test_translation_change_rebuilds_only_that_language_page(site):
+    source, out, translations = site
+    build(source, out, translations)
+    (translations / "si" / "large.json").write_text('{"The large model": "විශාල ආකෘතිය"}',
+                                                     encoding="utf-8")
+    result = build(source, out, translations)
+    # the title shows in every si page's navigation, so the si pages change; no English page does
+    assert "si/large.html" in result.written
+    assert not [output for output in result.written if not output.startswith("si/")]
+
+
+def test_failed_build_leaves_the_output_untouched_and_names_the_problem(site, capsys):
+    source, out, translations = site
+    build(source, out, translations)
+    before = snapshot(out)
+    (source / "large.py").write_text('"""\nBad $\\frac{a$ math\n"""\nx = 1\n', encoding="utf-8")
+    (source / "broken.py").write_text("def broken(:\n", encoding="utf-8")
+    with pytest.raises(BuildFailed) as raised:
+        build(source, out, translations)
+    assert "large.py:2" in str(raised.value) and "broken.py:1" in str(raised.value)
+    assert snapshot(out) == before
+    assert not [path for path in out.parent.iterdir() if path.name.startswith(".docs-")]
+    status = main(["build", str(source), "--out", str(out), "--translations", str(translations)])
+    assert status == 1 and "broken.py:1" in capsys.readouterr().err
+    assert snapshot(out) == before
+
+
+def test_help_for_every_command(capsys):
+    for command in ([], ["build"], ["serve"]):
+        with pytest.raises(SystemExit) as raised:
+            main(command + ["--help"])
+        assert raised.value.code == 0
+    assert "--base-url" in capsys.readouterr().out
+
+
+def test_manifest_records_every_output(site):
+    source, out, translations = site
+    build(source, out, translations)
+    manifest = json.loads((out / ".manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["outputs"]) == set(snapshot(out)) - {".manifest.json"}
