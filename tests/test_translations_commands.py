@@ -189,13 +189,49 @@ def test_cli_help_lists_the_four_commands():
         assert command in text
 
 
-def test_status_of_the_real_pages_reads_keys_through_the_generator(tmp_path):
+FIXTURE_SOURCE = REPO / "tests" / "fixtures" / "tutorial"   # the generator's test tutorial
+
+
+def generator_or_skip(source: Path):
     pages = pytest.importorskip("annotated_docs.pages")
-    if not (REPO / "labml_nn_distill").is_dir() or not hasattr(pages, "english_keys"):
-        pytest.skip("no tutorial sources or generator pages module yet")
-    keys = commands.english_keys_by_page(REPO / "labml_nn_distill")
-    assert "readme" in keys and "_site" in keys
+    if not (source / "readme.md").is_file() or not hasattr(pages, "english_keys"):
+        pytest.skip(f"no {source}/readme.md or no generator pages module yet")
+    return pages
+
+
+@pytest.mark.parametrize("source", [FIXTURE_SOURCE, REPO / "labml_nn_distill"],
+                         ids=["fixture", "tutorial"])
+def test_seed_is_complete_for_the_readme_the_generator_renders(tmp_path, source):
+    generator_or_skip(source)
+    keys = commands.english_keys_by_page(source)
     shutil.copytree(REPO / "translations", tmp_path / "translations")
-    rows = commands.status(tmp_path / "translations", keys, ["si"])
-    assert any(row.page == "readme" for row in rows)
+    rows = {row.page: row for row in commands.status(tmp_path / "translations", keys, ["si"])}
+    assert rows["readme"].percent == 100.0 and rows["readme"].problems[0].severity == "warning"
+    commands.template(tmp_path / "translations", "si", keys)
+    assert sha256(tmp_path / "translations" / "si" / "readme.json") == SEED_SHA256
+
+
+def test_generator_shows_the_seed_in_sinhala_with_the_badge_restored():
+    pages = generator_or_skip(FIXTURE_SOURCE)
+    i18n = pytest.importorskip("annotated_docs.i18n")
+    page = pages.load_page(FIXTURE_SOURCE / "readme.md", FIXTURE_SOURCE)
+    shown = i18n.localise(page, "si", REPO / "translations")
+    assert shown.title == "ස්නායුක ජාලයක දැනුම ආසවනය කිරීම"
+    [section] = shown.sections
+    assert section.lang is None and "ස්නායුක ජාලයක දැනුම" in section.notes_html
+    assert "_^_" not in section.notes_html and "app.labml.ai/run/" in section.notes_html
+    assert page.sections[0].fragments[0] in section.notes_html
+
+
+def test_python_m_annotated_docs_translations_runs_the_commands(tmp_path):
+    import subprocess
+    import sys
+    generator_or_skip(FIXTURE_SOURCE)
+    shutil.copytree(REPO / "translations", tmp_path / "translations")
+    result = subprocess.run(
+        [sys.executable, "-m", "annotated_docs", "translations", "--source", str(FIXTURE_SOURCE),
+         "--translations", str(tmp_path / "translations"), "status", "--lang", "si"],
+        cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "readme" in result.stdout and "100.0 %" in result.stdout
     assert sha256(tmp_path / "translations" / "si" / "readme.json") == SEED_SHA256

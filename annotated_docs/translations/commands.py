@@ -156,7 +156,7 @@ def template(translations_root: Path, lang: str, keys_by_page: dict[str, list[st
         path = catalog_path(translations_root, lang, page)
         keys = keys_by_page.get(page)
         if keys is None:
-            changes.append(FileChange(path, [], False, f"no source page {page!r}"))
+            changes.append(FileChange(path, [], False, f"no source page {page!r}", failed=True))
             continue
         if path.exists():
             try:
