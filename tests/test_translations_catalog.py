@@ -206,6 +206,7 @@ def test_link_only_change_carries_the_translation_with_new_targets(tmp_path):
     assert resolution.state == "carried"
     assert resolution.html == OLD_SI.replace("loss.html", "loss.html#kl")
     assert resolution.source_key == OLD
+    assert "only link targets changed" in warnings(resolution)[0]
 
 
 def test_link_only_change_still_carries_after_template_added_the_empty_key(tmp_path):

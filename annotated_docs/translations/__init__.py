@@ -138,6 +138,9 @@ class Catalog:
             resolution = self._checked(english_key, entry, carried, "carried")
             if resolution.state == "carried":
                 resolution.diff = diff
+                resolution.problems.append(self._problem(
+                    entry, "warning", "only link targets changed in the English; shown with the "
+                    "new targets. Update the key and the links in the file:\n" + diff))
                 return resolution
         return Resolution(english_key, "fuzzy", None, [self._problem(
             entry, "warning", f"fuzzy: the English changed since this was translated "
