@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import Catalog, Problem, catalog_path, load_catalog, shorten
+from . import Problem, catalog_path, load_catalog, shorten
 from .jsonfile import FileStyle, TranslationFileError, entry_text, parse, render, write_if_changed
 from .matching import normalise
 
@@ -143,8 +143,7 @@ class FileChange:
 
 
 def _read(path: Path):
-    text = path.read_text(encoding="utf-8")
-    return parse(text)
+    return parse(path.read_text(encoding="utf-8"))
 
 
 def template(translations_root: Path, lang: str, keys_by_page: dict[str, list[str]],
@@ -232,5 +231,5 @@ def describe_change(change: FileChange, verb: str) -> str:
     return f"{change.path}: {len(change.keys)} key(s) {verb}{keys}"
 
 
-__all__ = ["SITE_PAGE", "PROTECTED", "Catalog", "english_keys_by_page", "status",
+__all__ = ["SITE_PAGE", "PROTECTED", "english_keys_by_page", "status",
            "format_status", "check", "template", "purge_obsolete"]
