@@ -22,13 +22,15 @@ def main(argv: list[str] | None = None) -> int:
 
     build_parser = commands.add_parser(
         "build", help="render every page into the output folder (incremental, atomic)",
-        description="Render every .py/.md file of the source folder into OUT, in English and "
+        description="Render every .py/.md file of the source folders into OUT, in English and "
                     "in every language of the translations folder. Only pages whose inputs "
                     "changed are rendered again; on any error OUT is left untouched.")
     _add_site_options(build_parser)
-    build_parser.add_argument("--base-url", default="",
-                              help="absolute URL the site is published at, for canonical links "
-                                   "and the sitemap (default: relative links)")
+    build_parser.add_argument("--base-url", default=None,
+                              help="absolute URL the site is published at, for canonical links and "
+                                   "sitemap.xml (default: base-url of [tool.annotated_docs] in "
+                                   "pyproject.toml; without one, relative links and "
+                                   "sitemap-relative.xml)")
     build_parser.add_argument("--quiet", action="store_true", help="print errors only")
     build_parser.set_defaults(func=_build)
 
@@ -53,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _add_site_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", nargs="?", type=Path, default=DEFAULT_SOURCE,
-                        help=f"folder of .py/.md files to render (default {DEFAULT_SOURCE})")
+    parser.add_argument("sources", nargs="*", type=Path, metavar="SOURCE",
+                        help=f"folders of .py/.md files to render (default {DEFAULT_SOURCE}); the "
+                             "first is the top of the site, each other one sits under "
+                             "OUT/<its folder name>/")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     parser.add_argument("--translations", type=Path, default=DEFAULT_TRANSLATIONS,
                         help=f"translations folder (default {DEFAULT_TRANSLATIONS})")
@@ -62,9 +66,17 @@ def _add_site_options(parser: argparse.ArgumentParser) -> None:
 
 def _build(arguments) -> int:
     from .build import BuildFailed, build
+    from .config import default_base_url
+    from .errors import BuildError
     try:
-        result = build(arguments.source, arguments.out, arguments.translations,
-                       base_url=getattr(arguments, "base_url", ""))
+        base_url = getattr(arguments, "base_url", None)
+        if base_url is None:
+            base_url = default_base_url()
+        result = build(arguments.sources or [DEFAULT_SOURCE], arguments.out, arguments.translations,
+                       base_url=base_url)
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except BuildFailed as failure:
         for error in failure.errors:
             print(f"error: {error}", file=sys.stderr)

@@ -15,15 +15,18 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from . import i18n, render
 from .errors import BuildError
-from .pages import Page, load_page, source_files
+from .pages import Heading, Page, SourceRoot, load_page, source_files, source_roots
 
 MANIFEST = ".manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+# The title of the index the build makes when the top source folder has no `__init__.py`;
+# it is a site string, so it shows translated.
+SITE_INDEX_TITLE = "Contents"
 GENERATOR_ROOT = Path(__file__).parent
 
 
@@ -41,88 +44,130 @@ class BuildResult:
     seconds: float = 0.0
 
 
-def build(source_root: Path, out_dir: Path, translations_root: Path, base_url: str = "") -> BuildResult:
+def build(sources, out_dir: Path, translations_root: Path, base_url: str = "") -> BuildResult:
+    """Render every page of `sources` (a folder, or a list whose first folder is the top of
+    the site and each other one a folder under its own name) into `out_dir`."""
     started = time.perf_counter()
-    source_root, out_dir, translations_root = Path(source_root), Path(out_dir), Path(translations_root)
-    if not source_root.is_dir():
-        raise BuildFailed([BuildError(source_root, 0, "source folder not found")])
+    out_dir, translations_root = Path(out_dir), Path(translations_root)
+    base_url = normalise_base_url(base_url)
+    try:
+        roots = source_roots(sources)
+    except BuildError as error:
+        raise BuildFailed([error])
+    missing = [BuildError(root.folder, 0, "source folder not found") for root in roots
+               if not root.folder.is_dir()]
+    if missing:
+        raise BuildFailed(missing)
     old = _read_manifest(out_dir)
     generator = generator_hash()
-    files = source_files(source_root)
+    files = [(file, root) for root in roots for file in source_files(root.folder)]
     errors: list[BuildError] = []
 
-    # 1. Every page's title and summary (the site's table of contents); a source unchanged
+    # 1. Every page's heading (the site's table of contents) and images; a source unchanged
     #    since the last build reuses what the manifest remembers instead of being parsed.
-    sources: dict[str, dict] = {}
+    sources_seen: dict[str, dict] = {}
     loaded: dict[str, Page] = {}
-    for file in files:
-        relative = file.relative_to(source_root).as_posix()
+    page_sources: dict[str, str] = {}
+    for file, root in files:
+        copy = _source_copy(file, root)
         try:
             data = file.read_bytes()
         except OSError as error:
-            errors.append(BuildError(file, 0, f"unreadable: {error.strerror}"))
+            errors.append(BuildError(file, 0, f"unreadable: {error.strerror}; check its permissions"))
             continue
-        digest = _hash(generator, data)
-        remembered = old["sources"].get(relative)
-        if remembered and remembered["hash"] == digest:
-            sources[relative] = remembered
-            continue
-        try:
-            page = load_page(file, source_root)
-        except BuildError as error:
-            errors.append(error)
-            continue
-        loaded[page.path] = page
-        sources[relative] = {"hash": digest, "page": page.path, "title": page.title,
-                             "summary": page.summary}
+        digest = _hash(generator, root.prefix, data)
+        remembered = old["sources"].get(copy)
+        if not (remembered and remembered["hash"] == digest):
+            try:
+                page = load_page(file, root.folder, root.prefix)
+            except BuildError as error:
+                errors.append(error)
+                continue
+            loaded[page.path] = page
+            remembered = {"hash": digest, "heading": page.heading.as_json(),
+                          "images": [list(astuple(image)) for image in page.images]}
+        sources_seen[copy] = remembered
+        path = remembered["heading"]["path"]
+        if path in page_sources:
+            errors.append(BuildError(file, 0, f"page {path!r} is also made from "
+                                     f"{page_sources[path]}; rename one of the two"))
+        page_sources[path] = str(file)
     if errors:
         raise BuildFailed(errors)
 
-    entries = sorted(sources.values(), key=lambda entry: _page_order(entry["page"]))
+    headings = [Heading(**entry["heading"]) for entry in sources_seen.values()]
+    # no `__init__.py` at the top: the build makes the site's index (every Home link goes there)
+    site_index = "index" not in page_sources
+    if site_index:
+        headings.append(Heading("index", SITE_INDEX_TITLE, ""))
+    headings.sort(key=lambda heading: _page_order(heading.path))
     langs = i18n.languages(translations_root)
-    sites = {lang: [render.SiteEntry(entry["page"], _title(entry, lang, translations_root),
-                                     entry["summary"]) for entry in entries] for lang in langs}
+    result = BuildResult()
+    strings = {}
+    for lang in langs:
+        strings[lang], problems = i18n.site_strings(lang, translations_root)
+        result.problems += problems
+    sites = {lang: [i18n.ShownHeading("index", strings[lang][SITE_INDEX_TITLE], "")
+                    if site_index and heading.path == "index"
+                    else i18n.localise_heading(heading, lang, translations_root)
+                    for heading in headings] for lang in langs}
 
     # 2. Every output and the hash of what it is made from.
-    result = BuildResult()
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-building-", dir=out_dir.parent
                                     if out_dir.parent.exists() else None))
     outputs: dict[str, str] = {}
     try:
-        strings_cache: dict[str, dict] = {}
-        for file in files:
-            relative = file.relative_to(source_root).as_posix()
-            entry = sources[relative]
-            source_copy = f"src/{source_root.name}/{relative}"
-            outputs[source_copy] = entry["hash"]
-            _produce(staging, out_dir, old, source_copy, entry["hash"], result,
+        for file, root in files:
+            copy = _source_copy(file, root)
+            entry = sources_seen[copy]
+            page_name = entry["heading"]["path"]
+            outputs[f"src/{copy}"] = entry["hash"]
+            _produce(staging, out_dir, old, f"src/{copy}", entry["hash"], result,
                      lambda file=file: file.read_bytes())
+            for output, image_source, line in entry["images"]:
+                if output in outputs:
+                    continue   # another page shows the same image
+                try:
+                    content = Path(image_source).read_bytes()
+                except OSError:
+                    errors.append(BuildError(file, line, f"image not found: {image_source}; add "
+                                             "the file or fix the path", image_source))
+                    continue
+                outputs[output] = _hash(content)
+                _produce(staging, out_dir, old, output, outputs[output], result,
+                         lambda content=content: content)
             for lang in langs:
-                output = render.output_path(entry["page"], lang)
+                output = render.output_path(page_name, lang)
                 digest = _hash(generator, entry["hash"], _json(sites[lang]), _json(langs),
-                               _file_hash(translations_root / lang / f"{entry['page']}.json"),
+                               _file_hash(translations_root / lang / f"{page_name}.json"),
                                _file_hash(translations_root / lang / f"{i18n.SITE_PAGE}.json"),
                                base_url)
                 outputs[output] = digest
 
-                def make(file=file, lang=lang, page_name=entry["page"]):
-                    page = loaded.get(page_name) or load_page(file, source_root)
+                def make(file=file, root=root, lang=lang, page_name=page_name):
+                    page = loaded.get(page_name) or load_page(file, root.folder, root.prefix)
                     loaded[page_name] = page
                     shown = i18n.localise(page, lang, translations_root)
-                    if lang not in strings_cache:
-                        strings_cache[lang], problems = i18n.site_strings(lang, translations_root)
-                        result.problems += problems
                     result.problems += shown.problems
                     return render.render_page(page, shown, site=sites[lang], langs=langs,
-                                              strings=strings_cache[lang],
-                                              base_url=base_url).encode("utf-8")
+                                              strings=strings[lang], base_url=base_url).encode("utf-8")
                 try:
                     _produce(staging, out_dir, old, output, digest, result, make)
                 except BuildError as error:
                     errors.append(error)
         if errors:
             raise BuildFailed(errors)
-        fixed = {"sitemap.xml": render.render_sitemap(sites[i18n.ENGLISH], langs, base_url).encode(),
+        if site_index:
+            for lang in langs:
+                output = render.output_path("index", lang)
+                outputs[output] = _hash(generator, "site index", _json(sites[lang]), _json(langs),
+                                        _file_hash(translations_root / lang / f"{i18n.SITE_PAGE}.json"),
+                                        base_url)
+                _produce(staging, out_dir, old, output, outputs[output], result,
+                         lambda lang=lang: _render_site_index(sites[lang], langs, strings[lang],
+                                                              lang, base_url))
+        fixed = {render.sitemap_name(base_url):
+                 render.render_sitemap(sites[i18n.ENGLISH], langs, base_url).encode(),
                  ".nojekyll": b""}
         for static in sorted(render.STATIC.iterdir()):
             if static.is_file():
@@ -131,7 +176,7 @@ def build(source_root: Path, out_dir: Path, translations_root: Path, base_url: s
             digest = hashlib.sha256(content).hexdigest()
             outputs[name] = digest
             _produce(staging, out_dir, old, name, digest, result, lambda content=content: content)
-        manifest = {"version": MANIFEST_VERSION, "sources": sources, "outputs": outputs}
+        manifest = {"version": MANIFEST_VERSION, "sources": sources_seen, "outputs": outputs}
         (staging / MANIFEST).write_bytes(_json(manifest, indent=1).encode() + b"\n")
         _swap(staging, out_dir)
     except BaseException:
@@ -139,6 +184,16 @@ def build(source_root: Path, out_dir: Path, translations_root: Path, base_url: s
         raise
     result.seconds = time.perf_counter() - started
     return result
+
+
+def normalise_base_url(base_url: str | None) -> str:
+    """'' (relative links) or an absolute http(s) URL ending in `/`."""
+    if not base_url:
+        return ""
+    if not base_url.startswith(("https://", "http://")):
+        raise BuildFailed([BuildError("--base-url", 0, f"base URL must start with https:// or "
+                                      f"http://, got {base_url!r}")])
+    return base_url if base_url.endswith("/") else base_url + "/"
 
 
 def generator_hash() -> str:
@@ -192,11 +247,16 @@ def _read_manifest(out_dir: Path) -> dict:
     return {"sources": manifest.get("sources", {}), "outputs": manifest.get("outputs", {})}
 
 
-def _title(entry: dict, lang: str, translations_root: Path) -> str:
-    if lang == i18n.ENGLISH:
-        return entry["title"]
-    catalog = i18n.load_catalog(translations_root, lang, entry["page"])
-    return i18n._plain(catalog.resolve(entry["title"]).html) or entry["title"]
+def _source_copy(file: Path, root: SourceRoot) -> str:
+    """Where the source file's copy sits under `src/`: its folder's name, then its path."""
+    return f"{root.folder.resolve().name}/{file.relative_to(root.folder).as_posix()}"
+
+
+def _render_site_index(site, langs, strings, lang, base_url) -> bytes:
+    page = Page(path="index", source="", title=SITE_INDEX_TITLE, summary="", sections=())
+    shown = i18n.LocalisedPage(lang, strings[SITE_INDEX_TITLE], [])
+    return render.render_page(page, shown, site=site, langs=langs, strings=strings,
+                              base_url=base_url).encode("utf-8")
 
 
 def _page_order(path: str) -> tuple:
@@ -223,6 +283,6 @@ def _hash(*parts) -> str:
 def _json(value, indent=None) -> str:
     def plain(item):
         if isinstance(item, render.SiteEntry):
-            return [item.path, item.title, item.summary]
+            return [item.path, item.title, item.summary, item.summary_lang]
         raise TypeError(type(item))
     return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent, default=plain)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .pages import Page, english_keys
+from .pages import Heading, Page, english_keys
 from .placeholders import restore
 
 ENGLISH = "en"
@@ -54,6 +54,17 @@ class LocalisedPage:
     title: str
     sections: list[ShownSection]
     problems: list = field(default_factory=list)
+    summary: str = ""
+    summary_lang: str | None = None    # set when the summary is not in the page's language
+
+
+@dataclass(frozen=True)
+class ShownHeading:
+    """A page's title and summary as other pages show them in one language."""
+    path: str
+    title: str
+    summary: str
+    summary_lang: str | None = None
 
 
 def languages(translations_root: Path) -> list[str]:
@@ -68,12 +79,12 @@ def localise(page: Page, lang: str, translations_root: Path) -> LocalisedPage:
     """The page in `lang`: each section translated when its translation resolves and its
     placeholders restore, else the English notes marked `lang="en"`."""
     if lang == ENGLISH:
-        return LocalisedPage(lang, page.title, [ShownSection(s.notes_html, None) for s in page.sections])
+        return LocalisedPage(lang, page.title, [ShownSection(s.notes_html, None) for s in page.sections],
+                             summary=page.summary)
     catalog = load_catalog(translations_root, lang, page.path, english_keys(page))
     problems = list(catalog.problems)
-    title_resolution = catalog.resolve(page.title)
-    problems += title_resolution.problems
-    title = _plain(title_resolution.html) or page.title
+    heading, heading_problems = _localise_heading(page.heading, catalog)
+    problems += heading_problems
     shown = []
     for section in page.sections:
         if not section.translation_key:
@@ -89,7 +100,43 @@ def localise(page: Page, lang: str, translations_root: Path) -> LocalisedPage:
                 problems.append(_problem(catalog, section.translation_key, str(error)))
         shown.append(ShownSection(translated, None) if translated is not None
                      else ShownSection(section.notes_html, ENGLISH))
-    return LocalisedPage(lang, title, shown, problems)
+    return LocalisedPage(lang, heading.title, shown, problems, heading.summary, heading.summary_lang)
+
+
+def localise_heading(heading: Heading, lang: str, translations_root: Path) -> ShownHeading:
+    """Title and summary of a page in `lang` (problems are reported by `localise`)."""
+    if lang == ENGLISH:
+        return ShownHeading(heading.path, heading.title, heading.summary)
+    catalog = load_catalog(translations_root, lang, heading.path)
+    return _localise_heading(heading, catalog)[0]
+
+
+def _localise_heading(heading: Heading, catalog) -> tuple[ShownHeading, list]:
+    title_resolution = catalog.resolve(heading.title)
+    problems = list(title_resolution.problems)
+    title = _plain(title_resolution.html) or heading.title
+    summary = ""
+    if heading.summary_key:
+        resolution = catalog.resolve(heading.summary_key)
+        problems += resolution.problems
+        summary = _plain(resolution.html)
+    elif heading.summary_section_key:
+        # the summary is the first paragraph of a section: take it from that section's translation
+        translated = catalog.resolve(heading.summary_section_key).html
+        paragraph = _FIRST_PARAGRAPH.search(translated or "")
+        if paragraph:
+            try:
+                summary = _plain(restore(paragraph.group(1), list(heading.summary_fragments)))
+            except KeyError:
+                summary = ""   # the section's own resolution reports it
+    if not heading.summary:
+        return ShownHeading(heading.path, title, ""), problems
+    if not summary:
+        return ShownHeading(heading.path, title, heading.summary, ENGLISH), problems
+    return ShownHeading(heading.path, title, summary), problems
+
+
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
 
 def site_strings(lang: str, translations_root: Path) -> tuple[dict[str, str], list]:
@@ -104,13 +151,6 @@ def site_strings(lang: str, translations_root: Path) -> tuple[dict[str, str], li
         problems += resolution.problems
         shown[text] = _plain(resolution.html) or text
     return shown, problems
-
-
-def translated_title(page: Page, lang: str, translations_root: Path) -> str:
-    if lang == ENGLISH:
-        return page.title
-    catalog = load_catalog(translations_root, lang, page.path, english_keys(page))
-    return _plain(catalog.resolve(page.title).html) or page.title
 
 
 def _plain(fragment: str | None) -> str:

@@ -6,6 +6,8 @@
   BuildError naming file, line and the expression.
 * Inline code is highlighted as Python; fenced code by its info string.
 * Links to `.md`/`.py` files become links to their `.html` pages.
+* Local images are kept as `<img>` and listed in `Notes.images` with their line, for the
+  build to copy (see `pages.load_page`).
 * Remote images are never loaded: they render as a styled text link (or, already inside
   a link, a styled span) carrying the alt text.
 * Soft line breaks render as a space, so every paragraph is on one line.
@@ -35,11 +37,12 @@ class Notes:
     front_matter: dict = field(default_factory=dict)
     heading: str | None = None      # text of the first level-1 heading
     first_paragraph: str = ""       # plain text, for a summary
+    images: tuple[tuple[str, int], ...] = ()   # local images: (src as written, source line)
 
 
 def render_notes(markdown: str, file: Path, first_line: int = 1) -> Notes:
     """Render notes whose first line is line `first_line` of `file`."""
-    env = {"file": Path(file), "first_line": first_line}
+    env = {"file": Path(file), "first_line": first_line, "images": []}
     tokens = _MARKDOWN.parse(markdown, env)
     _annotate_lines(tokens)
     _keep_final_break(tokens, markdown)
@@ -47,7 +50,8 @@ def render_notes(markdown: str, file: Path, first_line: int = 1) -> Notes:
     rendered = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, env)
     return Notes(html=canonicalise(rendered), front_matter=front_matter,
                  heading=_first_text(tokens, "heading_open", tag="h1"),
-                 first_paragraph=_first_text(tokens, "paragraph_open"))
+                 first_paragraph=_first_text(tokens, "paragraph_open"),
+                 images=tuple(env["images"]))
 
 
 def page_link(target: str) -> str:
@@ -172,6 +176,8 @@ def _render_image(self, tokens, index, options, env):
     source = token.attrGet("src") or ""
     alt = _plain_text(token.children or []) or "image"
     if not _SCHEME.match(source):
+        # a local image: the build copies it next to the page (or names the line when missing)
+        env["images"].append((source, env["first_line"] + token.meta.get("line", 0)))
         token.attrSet("alt", alt)
         return self.renderToken(tokens, index, options, env)
     if _inside_link(tokens, index):

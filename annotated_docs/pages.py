@@ -1,12 +1,16 @@
 """The page model: what one source file becomes, independent of language and template.
 
 A page's path is its source path relative to the source root without the suffix, with
-`__init__` mapped to `index` (`labml_nn_distill/readme.md` -> `readme`).
+`__init__` mapped to `index` (`labml_nn_distill/readme.md` -> `readme`). The site's first
+source folder sits at the top of the site; every further folder given to the build sits
+under its own name (`extra/notes.md` -> `extra/notes`), see `source_roots`.
 """
 import html
+import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from . import code, sections
 from .errors import BuildError
@@ -31,12 +35,74 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A local image a page shows: copied to `output` (site-relative), as the page links it."""
+    output: str                    # 'figures/loss.png', 'extra/figures/loss.png'
+    source: str                    # the file to copy, as a path the build can open
+    line: int                      # where the notes name it, for the error when it is gone
+
+
+@dataclass(frozen=True)
+class Heading:
+    """What other pages show of a page (contents, navigation) and what translates it.
+
+    The summary is its own translation key when the front matter gives it
+    (`summary_key`); a summary taken from the first paragraph of the notes translates with
+    that section (`summary_section_key`, the section's key, and its placeholders'
+    `summary_fragments`), so it needs no key of its own.
+    """
+    path: str
+    title: str
+    summary: str
+    summary_key: str = ""
+    summary_section_key: str = ""
+    summary_fragments: tuple[str, ...] = ()
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Page:
     path: str                      # 'index', 'readme', 'large', 'folder/index'
     source: str                    # source path as the reader sees it: 'labml_nn_distill/large.py'
     title: str
     summary: str
     sections: tuple[Section, ...]
+    summary_from_front_matter: bool = False
+    summary_section: int | None = None    # the section whose first paragraph is the summary
+    images: tuple[Image, ...] = ()
+
+    @property
+    def heading(self) -> Heading:
+        key = self.summary if self.summary_from_front_matter else ""
+        section = self.sections[self.summary_section] if self.summary_section is not None else None
+        return Heading(self.path, self.title, self.summary, key,
+                       section.translation_key if section else "",
+                       section.fragments if section else ())
+
+
+@dataclass(frozen=True)
+class SourceRoot:
+    """A source folder and where its pages sit in the site ('' or 'folder/')."""
+    folder: Path
+    prefix: str
+
+
+def source_roots(folders) -> list[SourceRoot]:
+    """The first folder at the top of the site, every other under its own folder name.
+
+    Raises BuildError when two folders share a name (their pages would collide)."""
+    folders = [Path(folder) for folder in ([folders] if isinstance(folders, (str, Path)) else folders)]
+    roots, seen = [], {}
+    for number, folder in enumerate(folders):
+        name = folder.resolve().name
+        if name in seen:
+            raise BuildError(folder, 0, f"two source folders are named {name!r} ({seen[name]} and "
+                             f"{folder}); their pages would share docs/{name}/; rename one")
+        seen[name] = folder
+        roots.append(SourceRoot(folder, "" if number == 0 else f"{name}/"))
+    return roots
 
 
 def page_path(relative_source: Path) -> str:
@@ -65,7 +131,8 @@ def read_source(file: Path) -> str:
                          f"{error.start}); save the file as UTF-8", bad.decode("utf-8", "replace"))
 
 
-def load_page(source_path: Path, source_root: Path) -> Page:
+def load_page(source_path: Path, source_root: Path, prefix: str = "") -> Page:
+    """The page of one source file; `prefix` is where its folder sits in the site."""
     source_path, source_root = Path(source_path), Path(source_root)
     text = read_source(source_path)
     relative = source_path.relative_to(source_root)
@@ -75,8 +142,8 @@ def load_page(source_path: Path, source_root: Path) -> Page:
     else:
         raw_sections = sections.split_markdown(text)
         highlighted = []
-    front_matter, heading, first_paragraph = {}, None, ""
-    built = []
+    front_matter, heading, first_paragraph, summary_section = {}, None, "", None
+    built, images = [], []
     anchors: set[str] = set(RESERVED_IDS)
     for number, raw in enumerate(raw_sections):
         notes = render_notes(raw.notes, source_path, raw.notes_line) if raw.notes.strip() else None
@@ -84,7 +151,9 @@ def load_page(source_path: Path, source_root: Path) -> Page:
             front_matter = notes.front_matter
         if notes is not None:
             heading = heading or notes.heading
-            first_paragraph = first_paragraph or notes.first_paragraph
+            if not first_paragraph and notes.first_paragraph:
+                first_paragraph, summary_section = notes.first_paragraph, len(built)
+            images += [_image(source_path, source_root, prefix, src, line) for src, line in notes.images]
         notes_html = notes.html if notes else ""
         key, fragments = protect(notes_html) if notes_html else ("", [])
         anchor = _anchor(notes_html, number, anchors)
@@ -93,15 +162,39 @@ def load_page(source_path: Path, source_root: Path) -> Page:
             code_lines=tuple(CodeLine(line, highlighted[line - 1]) for line in raw.code_lines),
             notes_line=raw.notes_line))
     title = _front_matter_text(front_matter, "title", source_path) or heading or relative.stem
+    summary_from_front_matter = bool(_front_matter_text(front_matter, "summary", source_path))
     summary = _front_matter_text(front_matter, "summary", source_path) or first_paragraph or ""
-    return Page(path=page_path(relative), source=(Path(source_root.name) / relative).as_posix(),
-                title=title, summary=summary, sections=tuple(built))
+    return Page(path=prefix + page_path(relative),
+                source=(Path(source_root.resolve().name) / relative).as_posix(),
+                title=title, summary=summary, sections=tuple(built),
+                summary_from_front_matter=summary_from_front_matter,
+                summary_section=None if summary_from_front_matter or not summary else summary_section,
+                images=tuple(dict.fromkeys(images)))
 
 
 def english_keys(page: Page) -> list[str]:
-    """What a translator translates on this page: the title, then each section's notes."""
-    keys = [page.title] + [section.translation_key for section in page.sections]
+    """What a translator translates on this page: the title, the summary when the front
+    matter gives it, then each section's notes."""
+    keys = [page.title, page.heading.summary_key] + [section.translation_key for section in page.sections]
     return list(dict.fromkeys(key for key in keys if key))
+
+
+def _image(source_path: Path, source_root: Path, prefix: str, src: str, line: int) -> Image:
+    """A local image named in the notes, which must be a file inside the source folder."""
+    path = unquote(src.split("#")[0].split("?")[0])
+    if path.startswith("/"):
+        raise BuildError(source_path, line, "image path must be relative to the source file "
+                         "(the site works from any folder)", src)
+    relative_to_root = posixpath.normpath(
+        posixpath.join(source_path.parent.relative_to(source_root).as_posix(), path))
+    file = source_root / relative_to_root
+    if relative_to_root.startswith("../") or relative_to_root == "..":
+        raise BuildError(source_path, line, f"image {src!r} is outside the source folder "
+                         f"{source_root}; move it inside so the site can carry it", src)
+    if not file.is_file():
+        raise BuildError(source_path, line, f"image not found: {file}; add the file or fix "
+                         "the path (it is relative to the source file)", src)
+    return Image(output=prefix + relative_to_root, source=str(file), line=line)
 
 
 def _front_matter_text(front_matter: dict, name: str, file: Path) -> str:

@@ -1,12 +1,14 @@
 """Fill the page template: everything a page shows, as plain data, into Jinja2."""
 import posixpath
-from dataclasses import dataclass
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
 from .i18n import ENGLISH, LANGUAGE_NAMES, LocalisedPage
+from .i18n import ShownHeading as SiteEntry
 from .pages import Page
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -16,14 +18,6 @@ _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
     trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     undefined=jinja2.StrictUndefined)
-
-
-@dataclass(frozen=True)
-class SiteEntry:
-    """What other pages show of a page: in the contents, breadcrumbs and navigation."""
-    path: str
-    title: str
-    summary: str
 
 
 def output_path(page_path: str, lang: str) -> str:
@@ -52,6 +46,8 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
         if folder_index in [entry.path for entry in site] and folder_index != page.path:
             breadcrumbs.append({"title": folders[depth],
                                 "href": link(output_path(folder_index, lang))})
+    if not any(entry.path == "index" for entry in site):
+        raise ValueError("the site has no index page")  # build.py always makes one
     alternates = [{"lang": other, "name": LANGUAGE_NAMES.get(other, other),
                    "href": _url(base_url, output_path(page.path, other), link),
                    "switch_href": link(output_path(page.path, other)),
@@ -59,8 +55,8 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
     context = {
         "lang": lang,
         "title": shown.title,
-        "summary": page.summary,
-        "summary_lang": ENGLISH if lang != ENGLISH else None,
+        "summary": shown.summary,
+        "summary_lang": shown.summary_lang,
         "canonical": _url(base_url, here, link),
         "alternates": alternates,
         "x_default": _url(base_url, output_path(page.path, ENGLISH), link),
@@ -68,28 +64,47 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
         "breadcrumbs": breadcrumbs,
         "is_home": page.path == "index",
         "source": page.source,
-        "source_href": link(f"src/{page.source}"),
+        "source_href": link(f"src/{page.source}") if page.source else "",
         "previous": _neighbour(previous, lang, link),
         "next": _neighbour(following, lang, link),
         "sections": [{"anchor": section.anchor,
-                      "notes_html": Markup(shown_section.notes_html),
+                      "notes_html": Markup(_images_from(shown_section.notes_html, lang)),
                       "notes_lang": shown_section.lang,
                       "code_lines": section.code_lines}
                      for section, shown_section in zip(page.sections, shown.sections)],
-        "contents": [{"title": entry.title, "summary": entry.summary,
-                      "href": link(output_path(entry.path, lang))} for entry in site]
+        "contents": [{"title": entry.title, "summary": entry.summary, "summary_lang": entry.summary_lang,
+                      "href": link(output_path(entry.path, lang))} for entry in site
+                     if entry.path != page.path]
         if page.path == "index" else [],
         "text": strings,
     }
     return _ENVIRONMENT.get_template("page.html").render(context)
 
 
+def sitemap_name(base_url: str) -> str:
+    """`sitemap.xml` when the site's address is known; the sitemaps protocol wants absolute
+    `<loc>`s, so without one the same list is written under a name no crawler asks for."""
+    return "sitemap.xml" if base_url else "sitemap-relative.xml"
+
+
 def render_sitemap(site: list[SiteEntry], langs: list[str], base_url: str = "") -> str:
-    urls = [{"loc": base_url + output_path(entry.path, lang),
-             "alternates": [{"lang": other, "href": base_url + output_path(entry.path, other)}
-                            for other in langs]}
+    """Every page in every language, each with its alternates in every language (and
+    x-default, the English page), as hreflang `xhtml:link`s."""
+    def address(page_path: str, lang: str) -> str:
+        return base_url + quote(output_path(page_path, lang), safe="/")
+    urls = [{"loc": address(entry.path, lang),
+             "alternates": [{"lang": other, "href": address(entry.path, other)} for other in langs]
+             + [{"lang": "x-default", "href": address(entry.path, ENGLISH)}]}
             for entry in site for lang in langs]
-    return _ENVIRONMENT.get_template("sitemap.xml").render(urls=urls)
+    return _ENVIRONMENT.get_template("sitemap.xml").render(urls=urls, absolute=bool(base_url))
+
+
+# A local image's src is relative to the English page; a translated page sits one folder down.
+_LOCAL_IMAGE = re.compile(r'(<img\b[^>]*?\bsrc=")(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)')
+
+
+def _images_from(notes_html: str, lang: str) -> str:
+    return notes_html if lang == ENGLISH else _LOCAL_IMAGE.sub(r"\1../", notes_html)
 
 
 def _neighbour(entry: SiteEntry | None, lang: str, link):
@@ -97,4 +112,4 @@ def _neighbour(entry: SiteEntry | None, lang: str, link):
 
 
 def _url(base_url: str, output: str, link) -> str:
-    return base_url + output if base_url else link(output)
+    return base_url + quote(output, safe="/") if base_url else link(output)

@@ -30,7 +30,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def test_every_page_in_every_language_and_a_valid_sitemap(site):
+def test_every_page_in_every_language(site):
     source, out, translations = site
     build(source, out, translations)
     for page in ("index", "large", "readme"):
@@ -39,9 +39,58 @@ def test_every_page_in_every_language_and_a_valid_sitemap(site):
     assert '<html lang="si">' in si_page and 'hreflang="x-default"' in si_page
     assert 'hreflang="en" lang="en"' in si_page            # the language switcher
     assert 'class="notes" lang="en"' in si_page             # untranslated sections stay English
-    sitemap = ElementTree.parse(out / "sitemap.xml").getroot()
-    locations = [element.text for element in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def test_sitemap_with_a_base_url_has_absolute_locations_and_alternates_per_language(site):
+    source, out, translations = site
+    build(source, out, translations, base_url="https://example.org/distill")
+    assert not (out / "sitemap-relative.xml").exists()
+    urls = ElementTree.parse(out / "sitemap.xml").getroot().findall(f"{SITEMAP}url")
+    locations = [url.find(f"{SITEMAP}loc").text for url in urls]
+    assert "https://example.org/distill/si/readme.html" in locations
+    assert "https://example.org/distill/index.html" in locations
+    assert all(location.startswith("https://example.org/distill/") for location in locations)
+    assert len(locations) == len(set(locations)) == 3 * 2
+    for url in urls:
+        alternates = {link.get("hreflang"): link.get("href") for link in url.findall(f"{XHTML}link")}
+        assert set(alternates) == {"en", "si", "x-default"}
+        assert all(href.startswith("https://") for href in alternates.values())
+    page = (out / "si" / "large.html").read_text(encoding="utf-8")
+    assert '<link rel="canonical" href="https://example.org/distill/si/large.html">' in page
+
+
+def test_without_a_base_url_the_page_list_is_not_called_a_sitemap(site):
+    source, out, translations = site
+    build(source, out, translations)
+    assert not (out / "sitemap.xml").exists()
+    root = ElementTree.parse(out / "sitemap-relative.xml").getroot()
+    locations = [element.text for element in root.iter(f"{SITEMAP}loc")]
     assert "si/readme.html" in locations and "index.html" in locations
+
+
+def test_base_url_defaults_to_pyproject_and_the_command_line_overrides_it(site, tmp_path, monkeypatch):
+    source, out, translations = site
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[tool.annotated_docs]\nbase-url = "https://a.example/"\n',
+                                            encoding="utf-8")
+    monkeypatch.chdir(project)
+    common = [str(source), "--out", str(out), "--translations", str(translations), "--quiet"]
+    assert main(["build"] + common) == 0
+    assert "https://a.example/large.html" in (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert main(["build", "--base-url", "https://b.example/x/"] + common) == 0
+    assert "https://b.example/x/large.html" in (out / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_base_url_that_is_not_http_is_an_error(site):
+    source, out, translations = site
+    with pytest.raises(BuildFailed) as raised:
+        build(source, out, translations, base_url="example.org")
+    assert "https://" in str(raised.value)
 
 
 def test_seed_translation_shows_with_its_placeholder_restored(site):
@@ -130,8 +179,32 @@ def test_help_for_every_command(capsys):
     assert "--base-url" in capsys.readouterr().out
 
 
-def test_manifest_records_every_output(site):
+def test_permalinks_breadcrumbs_source_link_and_previous_next(site):
     source, out, translations = site
     build(source, out, translations)
-    manifest = json.loads((out / ".manifest.json").read_text(encoding="utf-8"))
-    assert set(manifest["outputs"]) == set(snapshot(out)) - {".manifest.json"}
+    page = (out / "large.html").read_text(encoding="utf-8")
+    assert '<section class="section" id="large-model">' in page
+    assert '<a class="permalink" href="#large-model"' in page
+    assert '<li><a href="index.html">Home</a></li>' in page
+    assert 'href="src/tutorial/large.py"' in page
+    assert 'rel="prev" href="index.html"' in page and 'rel="next" href="readme.html"' in page
+    assert '<link rel="canonical" href="large.html">' in page
+    assert (out / "src" / "tutorial" / "large.py").read_bytes() == (source / "large.py").read_bytes()
+
+
+def test_unreadable_source_names_the_file_and_leaves_the_output(site, monkeypatch):
+    source, out, translations = site
+    build(source, out, translations)
+    before = snapshot(out)
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path):
+        if path.name == "large.py" and "src" not in path.parts:
+            raise PermissionError(13, "Permission denied")
+        return real_read_bytes(path)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    with pytest.raises(BuildFailed) as raised:
+        build(source, out, translations)
+    monkeypatch.undo()
+    assert "large.py" in str(raised.value) and "unreadable: Permission denied" in str(raised.value)
+    assert snapshot(out) == before
