@@ -14,9 +14,9 @@ from browser_fixtures import *  # noqa: E402,F401,F403
 import pytest  # noqa: E402
 
 # A section's notes and its code: the first selector that matches on the page is used.
-NOTES = [".section .docs", ".section .notes", "[data-notes]", ".notes", ".docs"]
+NOTES = [".section .notes", ".section .docs", "[data-notes]", ".notes", ".docs"]
 CODE = [".section .code", "[data-code]", ".code"]
-SECTION = [".section", "section[id]", "[data-section]"]
+SECTION = ["section.section", ".section", "section[id]", "[data-section]"]
 THEME_TOGGLE = ["button[data-theme-toggle]", "button#theme-toggle", ".theme-toggle",
                 "button[aria-pressed]"]
 SWITCHER = "body a[hreflang='{lang}']"
@@ -62,7 +62,7 @@ def _sections_with_both(tab):
     notes = _first_selector(tab, NOTES, "notes column")
     code = _first_selector(tab, CODE, "code column")
     # the notes/code selectors are written relative to the section when they start with it
-    rel = lambda s: s.split(" ", 1)[1] if s.startswith(section + " ") else s  # noqa: E731
+    rel = lambda s: s.split(" ", 1)[1] if s.split(" ", 1)[0] in (section, ".section") else s  # noqa: E731
     pairs = tab.evaluate(_COLUMNS_JS, [section, rel(notes), rel(code)])
     assert pairs, f"{tab.url}: no section with both notes and code"
     return pairs
@@ -95,6 +95,35 @@ def test_notes_and_code_stack_at_390px(site, page_path):
                 wrong.append(f"#{p['id']}: notes {n} code {c}")
         assert not wrong, (f"{page_path} at 390px: notes and code not stacked full-width in "
                            f"{len(wrong)} section(s):\n  " + "\n  ".join(wrong[:5]))
+    finally:
+        tab.context.close()
+
+
+CODE_LINE = ".code .line"
+
+
+@pytest.mark.parametrize("page_path", LAYOUT_PAGES)
+def test_code_lines_are_single_spaced(site, page_path):
+    """Consecutive source lines in the code column follow each other with no blank gap
+    (a `display: block` line that also keeps its newline inside <pre> doubles the spacing)."""
+    tab = _open(site, page_path, bh.DESKTOP)
+    try:
+        gaps = tab.evaluate("""(sel) => {
+          const out = [];
+          for (const pre of document.querySelectorAll('.code pre')) {
+            const lines = [...pre.querySelectorAll(sel.split(' ').pop())];
+            for (let i = 1; i < lines.length; i++) {
+              const a = lines[i - 1].getBoundingClientRect(), b = lines[i].getBoundingClientRect();
+              out.push({id: lines[i].id, gap: b.top - a.bottom, height: a.height});
+            }
+          }
+          return out;
+        }""", CODE_LINE)
+        assert gaps, f"{page_path}: no consecutive code lines ({CODE_LINE})"
+        wide = [g for g in gaps if g["gap"] > 2]
+        assert not wide, (f"{page_path}: {len(wide)} of {len(gaps)} code lines start "
+                          f"{wide[0]['gap']:.0f} px below the previous line's bottom (line box "
+                          f"{wide[0]['height']:.0f} px), e.g. #{wide[0]['id']}: double spacing")
     finally:
         tab.context.close()
 
@@ -133,6 +162,14 @@ def test_no_horizontal_page_scroll_at_390px(site, page_path):
 
 # ------------------------------------------------------------------------------ light/dark
 
+def _assert_pressed_matches(tab, toggle, luminance):
+    """When the toggle is a pressed/unpressed button, pressed means dark."""
+    pressed = tab.locator(toggle).first.get_attribute("aria-pressed")
+    if pressed is not None:
+        assert pressed == ("true" if luminance < 0.2 else "false"), (
+            f"{toggle} aria-pressed={pressed!r} while the background luminance is {luminance:.2f}")
+
+
 def test_theme_follows_the_system_setting(site):
     backgrounds = {}
     for scheme in ("light", "dark"):
@@ -153,12 +190,14 @@ def test_theme_toggle_switches_and_is_remembered(site, system):
         button = tab.locator(toggle).first
         assert button.is_visible(), f"theme toggle {toggle} is not visible"
         start = bh.luminance(bh.computed_background(tab))
+        _assert_pressed_matches(tab, toggle, start)
 
         button.click()
         tab.wait_for_timeout(50)
         flipped = bh.luminance(bh.computed_background(tab))
         assert (flipped < 0.2) if system == "light" else (flipped > 0.5), (
             f"toggle under a {system} system: background luminance {start:.2f} -> {flipped:.2f}")
+        _assert_pressed_matches(tab, toggle, flipped)
         stored = tab.evaluate("() => Object.assign({}, localStorage)")
         assert stored, "the toggle stored nothing in localStorage"
 
@@ -167,6 +206,7 @@ def test_theme_toggle_switches_and_is_remembered(site, system):
         assert abs(after_reload - flipped) < 0.01, (
             f"theme not remembered across reload: {flipped:.2f} -> {after_reload:.2f} "
             f"(localStorage {stored})")
+        _assert_pressed_matches(tab, toggle, after_reload)
 
         # remembered on the other pages (and languages) of the site too
         tab.goto(site.server.url("si/readme.html" if "si/readme.html" in PAGES else "readme.html"),
