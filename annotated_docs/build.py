@@ -42,6 +42,7 @@ class BuildResult:
     reused: list[str] = field(default_factory=list)     # outputs kept from the last build
     problems: list = field(default_factory=list)        # translation problems (warnings/errors)
     seconds: float = 0.0
+    folders: set = field(default_factory=set, repr=False)  # made in the staging folder
 
 
 def build(sources, out_dir: Path, translations_root: Path, base_url: str = "") -> BuildResult:
@@ -210,7 +211,9 @@ def _produce(staging: Path, out_dir: Path, old: dict, output: str, digest: str,
              result: BuildResult, make) -> None:
     """Reuse the previous build's file when its inputs are unchanged, else make it."""
     target = staging / output
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.parent not in result.folders:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        result.folders.add(target.parent)
     previous = out_dir / output
     if old["outputs"].get(output) == digest and previous.is_file():
         try:

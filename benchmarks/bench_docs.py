@@ -1,0 +1,131 @@
+"""Site build time per page: annotated_docs against pycco, on the same files, in one process.
+
+    pip install pycco        # benchmark-only dependency (not in setup.py)
+    python benchmarks/bench_docs.py [FOLDER ...] [--repeats 7]
+
+Both generators render the same `.py` files (pycco renders Python only) of the folders
+given (default: labml_nn_distill/ and the generator's test fixture tutorial), English only,
+into fresh temporary folders. Measured, each as the median of repeats after a warm-up:
+
+* full build: every page from scratch (annotated_docs with no previous output, so nothing
+  is reused), seconds per page, for both;
+* one-file rebuild: annotated_docs after one source line changes (its incremental build).
+
+The ratios, printed last, are pycco's time per page over ours (> 1: we are faster) and the
+one-file rebuild against the 0.5 s target.
+"""
+import argparse
+import io
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import redirect_stdout
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from annotated_docs.build import build  # noqa: E402
+
+DEFAULT_FOLDERS = [REPO / "labml_nn_distill", REPO / "tests" / "fixtures" / "tutorial"]
+REBUILD_TARGET_SECONDS = 0.5
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folders", nargs="*", type=Path, default=DEFAULT_FOLDERS)
+    parser.add_argument("--repeats", type=int, default=7)
+    arguments = parser.parse_args()
+    try:
+        import pycco.main as pycco
+    except ImportError:
+        print("pycco is not installed; it is the baseline of this benchmark: pip install pycco",
+              file=sys.stderr)
+        return 2
+
+    work = Path(tempfile.mkdtemp(prefix="bench-docs-"))
+    try:
+        folders, sources = _copy_python_files([folder for folder in arguments.folders
+                                               if folder.is_dir()], work / "sources")
+        if not sources:
+            print("no .py files in " + ", ".join(map(str, arguments.folders)), file=sys.stderr)
+            return 2
+        translations = work / "no-translations"      # English only: pycco has one language
+        translations.mkdir()
+        pages = len(sources)
+        lines = sum(len(path.read_text(encoding="utf-8").splitlines()) for path in sources)
+
+        def ours_full():
+            out = work / "ours-full"
+            shutil.rmtree(out, ignore_errors=True)
+            result = build(folders, out, translations)
+            assert len([name for name in result.written if name.endswith(".html")]) >= pages
+
+        def theirs_full():
+            out = work / "pycco"
+            shutil.rmtree(out, ignore_errors=True)
+            with redirect_stdout(io.StringIO()):      # pycco prints a line per file
+                pycco.process([str(path) for path in sources], outdir=str(out),
+                              preserve_paths=False, index=False)
+
+        incremental_out = work / "ours-incremental"
+        build(folders, incremental_out, translations)
+        edited = sources[0]
+        original = edited.read_text(encoding="utf-8")
+        edits = iter(range(10 ** 6))
+
+        def ours_one_file():
+            edited.write_text(original + f"\nbenchmark_edit = {next(edits)}\n", encoding="utf-8")
+            result = build(folders, incremental_out, translations)
+            assert sum(name.endswith(".html") for name in result.written) == 1, result.written
+
+        ours = _median(ours_full, arguments.repeats)
+        theirs = _median(theirs_full, arguments.repeats)
+        one_file = _median(ours_one_file, arguments.repeats)
+        edited.write_text(original, encoding="utf-8")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"files: {pages} .py pages, {lines} lines, from {', '.join(str(f) for f in arguments.folders)}")
+    print(f"python {sys.version.split()[0]}, median of {arguments.repeats} after a warm-up")
+    print(f"annotated_docs full build: {ours * 1000:8.1f} ms  ({ours / pages * 1000:.2f} ms/page)")
+    print(f"pycco full build:          {theirs * 1000:8.1f} ms  ({theirs / pages * 1000:.2f} ms/page)")
+    print(f"annotated_docs one-file rebuild: {one_file * 1000:.1f} ms "
+          f"(target < {REBUILD_TARGET_SECONDS * 1000:.0f} ms)")
+    print(f"ratio per-page speed ours/pycco: {theirs / ours:.2f}x "
+          f"({'faster' if ours < theirs else 'SLOWER'} than pycco)")
+    print(f"ratio one-file rebuild / target: {one_file / REBUILD_TARGET_SECONDS:.2f} "
+          f"({'met' if one_file < REBUILD_TARGET_SECONDS else 'MISSED'})")
+    return 0
+
+
+def _copy_python_files(folders: list[Path], into: Path) -> tuple[list[Path], list[Path]]:
+    """The folders holding copies of the .py files of each folder (the one-file rebuild
+    edits a copy), and the copies."""
+    copied, roots = [], []
+    for folder in folders:
+        roots.append(into / folder.resolve().name)
+        for path in sorted(folder.rglob("*.py")):
+            if "__pycache__" in path.parts:
+                continue
+            target = into / folder.resolve().name / path.relative_to(folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+            copied.append(target)
+    return [root for root in roots if root.is_dir()], copied
+
+
+def _median(run, repeats: int) -> float:
+    run()                                              # warm-up: imports, template compile
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
