@@ -1,0 +1,329 @@
+r"""
+---
+title: Training, tracking and checkpoints
+summary: >
+  One training loop for the teacher, the baseline student, the distilled student and the
+  label-smoothing control, tracked with labml, with atomic checkpoints saved in each run.
+---
+
+# Training, tracking and checkpoints
+
+Every model of the study goes through the same loop; only the loss differs:
+
+* teacher and baseline student: cross-entropy with the labels;
+* label-smoothing control: cross-entropy with labels smoothed towards the uniform
+  distribution, a soft target that carries *no* knowledge of which classes look alike;
+* distilled student: the [distillation loss](index.html) with the teacher's logits.
+
+Each model is one labml *run*: `experiment.create` makes a folder
+`logs/<experiment name>/<run uuid>/`, `experiment.configs` records the configurations there,
+`tracker` writes the metrics (screen and `log.jsonl`) and `monit` draws the progress.
+labml 0.5.3 has no checkpoint API, so we save checkpoints ourselves into the run's folder,
+`checkpoints/<step>/model.pt`, where the step counts training examples seen.
+A later study can load a teacher from there by its run uuid.
+
+The loop is deterministic on the CPU: all randomness comes from seeded generators, and the
+same seed gives the same numbers.
+"""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from labml import experiment, lab, monit, tracker
+from torch import nn
+
+from labml_nn_distill import distillation_loss
+from labml_nn_distill.dataset import ImageData, UserError, batches
+
+
+# ## Configurations
+@dataclass
+class TrainConfigs:
+    # Passes over the training set
+    epochs: int = 30
+    # Examples per batch
+    batch_size: int = 64
+    # Adam's learning rate at the start; a cosine schedule takes it to zero at the end
+    learning_rate: float = 1e-3
+    # Train on augmented batches (random shifts, and flips for CIFAR-10)
+    augment: bool = False
+    # Weight of the uniform distribution in the targets (0 is plain cross-entropy)
+    label_smoothing: float = 0.0
+    # Distillation temperature $T$ (used only when training from a teacher)
+    temperature: float = 8.0
+    # Weight $\alpha$ of the soft-target term (used only when training from a teacher)
+    alpha: float = 0.9
+    # Seed of the model's initial weights, the batch order and the augmentation
+    seed: int = 0
+    # Examples per batch when evaluating
+    eval_batch_size: int = 500
+
+
+@dataclass
+class RunResult:
+    """
+    ### What a training run leaves behind
+    """
+    # Name of the labml experiment and uuid of the run
+    name: str
+    uuid: str
+    # The run's folder and its final checkpoint
+    run_path: Path
+    checkpoint_path: Path
+    # Test accuracy (percent) and number of misclassified test examples at the end
+    test_accuracy: float
+    test_errors: int
+    # One entry per epoch: losses and accuracies on training batches and the test set
+    history: list = field(default_factory=list)
+
+
+def make_deterministic(seed: int):
+    """
+    ### Seed the global generator and ask for deterministic kernels
+
+    `warn_only` keeps CUDA runs going where a kernel has no deterministic version.
+    """
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+@torch.inference_mode()
+def predict(model: nn.Module, data: ImageData, images: torch.Tensor,
+            batch_size: int = 500) -> torch.Tensor:
+    """
+    ### Logits of `model` for `images`, in evaluation mode (no dropout, fixed batch norm)
+    """
+    model.eval()
+    logits = [model(data.normalize(images[indices]))
+              for indices in batches(len(images), batch_size, device=images.device)]
+    return torch.cat(logits)
+
+
+def evaluate(model: nn.Module, data: ImageData, batch_size: int = 500) -> dict:
+    """
+    ### Test loss, accuracy (percent) and number of errors
+    """
+    logits = predict(model, data, data.test_images, batch_size)
+    errors = int((logits.argmax(-1) != data.test_labels).sum())
+    return {'loss': F.cross_entropy(logits, data.test_labels).item(),
+            'accuracy': 100.0 * (1 - errors / len(data.test_labels)),
+            'errors': errors}
+
+
+def labml_run_path() -> Path:
+    """
+    ### The folder of the current labml run
+
+    labml 0.5.3 has no public call for it; the run object it keeps for the current
+    experiment knows it (`logs/<name>/<uuid>`).
+    """
+    from labml.internal.experiment import experiment_singleton
+    return Path(experiment_singleton().run.run_path)
+
+
+def save_checkpoint(run_path: Path, step: int, checkpoint: dict) -> Path:
+    """
+    ### Save a checkpoint atomically into `checkpoints/<step>/model.pt`
+
+    We write a temporary file, flush it to disk, then rename it over the final name:
+    a rename within a folder is atomic, so a crash leaves either no `model.pt` or a whole
+    one, never half of one. We refuse to replace a checkpoint that is already there.
+    """
+    folder = run_path / 'checkpoints' / str(step)
+    path = folder / 'model.pt'
+    if path.exists():
+        raise UserError(f'Refusing to overwrite the existing checkpoint {path}.')
+    folder.mkdir(parents=True, exist_ok=True)
+    # Write and flush the temporary file
+    temporary = folder / 'model.pt.tmp'
+    with open(temporary, 'wb') as file:
+        torch.save(checkpoint, file)
+        file.flush()
+        os.fsync(file.fileno())
+    # Move it into place, and flush the folder entry too where the platform allows
+    os.replace(temporary, path)
+    if hasattr(os, 'O_DIRECTORY'):
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        os.fsync(descriptor)
+        os.close(descriptor)
+    return path
+
+
+def find_checkpoint(run: str, logs_dir: Path) -> Path:
+    """
+    ### The checkpoint file for `run`, written `UUID` or `UUID:STEP`
+
+    Without a step we take the run's last checkpoint.
+    """
+    uuid, _, step = run.partition(':')
+    # Runs live in `logs/<experiment name>/<uuid>`; we do not need to know the name
+    run_paths = sorted(logs_dir.glob(f'*/{uuid}')) if uuid else []
+    if not run_paths:
+        raise UserError(f'There is no labml run {uuid!r} under {logs_dir}. Runs are folders '
+                        f'{logs_dir}/<experiment name>/<run uuid>/; pass the uuid of one of them '
+                        f'(and --logs-dir if they are elsewhere), or leave out --teacher-run to '
+                        f'train a teacher first.')
+    checkpoints = run_paths[0] / 'checkpoints'
+    steps = sorted(int(p.name) for p in checkpoints.glob('*') if p.name.isdigit()) \
+        if checkpoints.is_dir() else []
+    if not step and steps:
+        step = str(steps[-1])
+    path = checkpoints / step / 'model.pt'
+    if not step or not path.is_file():
+        raise UserError(f'Run {uuid} has no checkpoint {path}. Checkpoints saved in that run: '
+                        f'{", ".join(map(str, steps)) or "none"}. Pass --teacher-run {uuid}:STEP '
+                        f'with one of them, or leave out --teacher-run to train a teacher first.')
+    return path
+
+
+def load_checkpoint(run: str, logs_dir: Path, model: nn.Module, dataset: str) -> dict:
+    """
+    ### Load the weights of `run` into `model`
+
+    The checkpoint must hold weights of the same architecture, trained on the same dataset
+    (and the same train/test split): a teacher that has seen our test images would make the
+    distilled student look better than it is.
+    """
+    path = find_checkpoint(run, logs_dir)
+    # `weights_only` loads tensors and plain values, never arbitrary pickled objects
+    try:
+        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+        model.load_state_dict(checkpoint['model'])
+    except Exception as error:
+        raise UserError(f'The checkpoint {path} is corrupt, truncated or not a checkpoint of '
+                        f'{type(model).__name__} ({type(error).__name__}: '
+                        f'{str(error).splitlines()[0] if str(error) else ""}). Pick another step '
+                        f'with --teacher-run UUID:STEP, or leave out --teacher-run to train a '
+                        f'new teacher.') from None
+    expected = {'architecture': type(model).__name__, 'dataset': dataset}
+    for key, value in expected.items():
+        if checkpoint.get(key) != value:
+            raise UserError(f'The checkpoint {path} has {key} {checkpoint.get(key)!r}, but this '
+                            f'study needs {value!r}. Pick a teacher run trained with '
+                            f'--dataset {dataset}, or leave out --teacher-run.')
+    return checkpoint
+
+
+def train(model: nn.Module, data: ImageData, configs: TrainConfigs, name: str,
+          teacher: nn.Module | None = None, logs_dir: Path | None = None,
+          extra_configs: dict | None = None) -> RunResult:
+    """
+    ### Train `model` as one labml run named `name`
+
+    With a `teacher` the loss is the distillation loss; without one it is cross-entropy
+    with (optionally smoothed) labels. `logs_dir` overrides where labml writes runs.
+    """
+    # Send runs to `logs_dir` if given; otherwise labml uses `logs/` beside `.labml.yaml`
+    if logs_dir is not None:
+        lab.configure({'experiments_path': str(Path(logs_dir).resolve())})
+    # A labml run that prints to the screen and writes `log.jsonl`; nothing leaves the machine
+    experiment.create(name=name, writers={'screen', 'file'})
+    # Record every configuration in the run's `configs.yaml`
+    experiment.configs({**vars(configs), 'model': type(model).__name__, 'dataset': data.name,
+                        'distilled': teacher is not None, **(extra_configs or {})})
+    with experiment.start():
+        history, step = fit(model, data, configs, teacher)
+        final = evaluate(model, data, configs.eval_batch_size)
+        run_path = labml_run_path()
+        # Save the trained weights with what is needed to check them when loading
+        checkpoint_path = save_checkpoint(run_path, step, {
+            'model': model.state_dict(), 'architecture': type(model).__name__,
+            'dataset': data.name, 'step': step, 'epoch': configs.epochs,
+            'test_accuracy': final['accuracy'], **(extra_configs or {})})
+    return RunResult(name, experiment.get_uuid(), run_path, checkpoint_path,
+                     final['accuracy'], final['errors'], history)
+
+
+def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
+        teacher: nn.Module | None) -> tuple[list, int]:
+    """
+    ### The training loop
+
+    Returns the per-epoch history and the final step (training examples seen).
+    """
+    # Seed the weights' initialisation (done by the caller's constructor, so we re-seed and
+    # re-initialise here) and keep one generator for batch order and augmentation
+    make_deterministic(configs.seed)
+    reset_parameters(model)
+    generator = torch.Generator().manual_seed(configs.seed)
+    # Adam with a cosine learning-rate schedule that decays to zero over all steps
+    n_train = len(data.train_labels)
+    steps_per_epoch = -(-n_train // configs.batch_size)
+    optimizer = torch.optim.Adam(model.parameters(), lr=configs.learning_rate)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, configs.epochs * steps_per_epoch)
+    # Without augmentation the teacher's logits never change: compute them once
+    cached_teacher_logits = None
+    if teacher is not None and not configs.augment:
+        cached_teacher_logits = predict(teacher, data, data.train_images, configs.eval_batch_size)
+
+    history, step = [], 0
+    for epoch in monit.loop(range(1, configs.epochs + 1)):
+        model.train()
+        # Sums over the epoch, kept as tensors so that we do not synchronise every step
+        loss_sum = torch.zeros((), device=data.train_labels.device)
+        correct = torch.zeros((), dtype=torch.long, device=data.train_labels.device)
+        epoch_batches = list(batches(n_train, configs.batch_size, generator, data.train_labels.device))
+        for indices in monit.iterate('Train', epoch_batches):
+            # Slice the batch from the data tensors, augment it if asked, and normalise it
+            images, labels = data.train_images[indices], data.train_labels[indices]
+            if configs.augment:
+                images = data.augment(images, generator)
+            inputs = data.normalize(images)
+            logits = model(inputs)
+            loss = batch_loss(logits, labels, inputs, indices, configs, teacher,
+                              cached_teacher_logits)
+            # Take a step of gradient descent and of the learning-rate schedule
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            # Accumulate the statistics
+            loss_sum += loss.detach() * len(labels)
+            correct += (logits.argmax(-1) == labels).sum()
+            step += len(labels)
+        # Evaluate on the test set and track the epoch's numbers
+        valid = evaluate(model, data, configs.eval_batch_size)
+        record = {'epoch': epoch, 'step': step,
+                  'train_loss': loss_sum.item() / n_train, 'train_accuracy': 100.0 * correct.item() / n_train,
+                  'valid_loss': valid['loss'], 'valid_accuracy': valid['accuracy']}
+        history.append(record)
+        tracker.save(step, {'loss.train': record['train_loss'], 'accuracy.train': record['train_accuracy'],
+                            'loss.valid': record['valid_loss'], 'accuracy.valid': record['valid_accuracy']})
+    return history, step
+
+
+def batch_loss(logits: torch.Tensor, labels: torch.Tensor, inputs: torch.Tensor,
+               indices: torch.Tensor, configs: TrainConfigs, teacher: nn.Module | None,
+               cached_teacher_logits: torch.Tensor | None) -> torch.Tensor:
+    """
+    ### The loss of one batch
+
+    Cross-entropy (with label smoothing if configured) without a teacher; the distillation
+    loss with one. The teacher's logits come from the cache when the inputs are never
+    augmented, and otherwise from running the teacher on this very batch.
+    """
+    if teacher is None:
+        return F.cross_entropy(logits, labels, label_smoothing=configs.label_smoothing)
+    if cached_teacher_logits is not None:
+        teacher_logits = cached_teacher_logits[indices]
+    else:
+        with torch.inference_mode():
+            teacher.eval()
+            teacher_logits = teacher(inputs)
+        teacher_logits = teacher_logits.clone()
+    return distillation_loss(logits, teacher_logits, labels, configs.temperature, configs.alpha)
+
+
+def reset_parameters(model: nn.Module):
+    """
+    ### Re-initialise every layer that can be, from the (just seeded) global generator
+
+    This makes the initial weights a function of `configs.seed` alone, whatever was drawn
+    from the global generator before the model was built.
+    """
+    for module in model.modules():
+        if hasattr(module, 'reset_parameters'):
+            module.reset_parameters()
