@@ -302,3 +302,39 @@ def test_sinhala_text_renders_in_a_sinhala_font(site, page):
         assert not any("last resort" in f["familyName"].lower() for f in fonts), fonts
     finally:
         tab.context.close()
+
+
+def _font_families(fonts):
+    return sorted({f["familyName"] for f in fonts if f["glyphCount"]})
+
+
+@pytest.mark.parametrize("page", need_pages(SI_PAGES))
+def test_english_fallback_on_sinhala_pages_uses_the_english_font(site, page):
+    """A section not yet translated is shown in English and marked `lang="en"`: its
+    paragraphs (or list items) are set in the fonts the English page uses for the same text;
+    no glyph (spaces, digits, punctuation) comes from the Sinhala font stack."""
+    if page is None:
+        skip_or_fail(f"no HTML pages under {bh.DOCS}")
+    compared = []
+    for tag in ("p", "li"):
+        selector = f"section[id] .notes[lang='en'] {tag}:not([lang])"
+        tab = _open(site, page)
+        try:
+            if not tab.locator(selector).count():
+                continue
+            si_font = _font_families(bh.platform_fonts(tab, selector))
+            section = tab.locator(selector).first.evaluate("e => e.closest('section[id]').id")
+        finally:
+            tab.context.close()
+        tab = _open(site, bh.english_page(page))
+        try:
+            en_font = _font_families(bh.platform_fonts(
+                tab, f"section[id='{section}'] .notes {tag}:not([lang])"))
+        finally:
+            tab.context.close()
+        compared.append(f"<{tag}> in #{section}: {si_font!r} on {page}, {en_font!r} in English")
+        assert si_font == en_font, (
+            f"{page}: English fallback text (<{tag}> in section #{section}) is drawn in "
+            f"{si_font!r}; the English page draws the same text in {en_font!r}")
+    if not compared:
+        pytest.skip(f"{page}: no English fallback text (fully translated)")
