@@ -4,7 +4,7 @@
 # `playwright install`), Noto fonts for Sinhala, axe-core from the lockfile, and
 # REQUIRE_BROWSER=1 so that a missing browser fails the browser tests instead of skipping.
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=si family 2>/dev/null | grep -q .; then
+if ! command -v chromium >/dev/null 2>&1 || [ -z "$(fc-list :lang=si family 2>/dev/null)" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
         chromium fonts-noto-core >/dev/null
