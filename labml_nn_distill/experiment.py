@@ -77,7 +77,7 @@ def positive_float(text: str) -> float:
 
 
 def unit_float(text: str) -> float:
-    """
+    r"""
     ### A number in $[0, 1]$ (the weight $\alpha$)
     """
     value = float(text)
@@ -222,7 +222,7 @@ def mean_sd(values: list[float]) -> tuple[float, float]:
 
 
 def summarize(runs: dict[int, dict[str, RunResult]]) -> dict:
-    """
+    r"""
     ### Mean $\pm$ sd per model over seeds, and the paired gain of distillation
     """
     summary = {}
