@@ -245,6 +245,13 @@ def format_accuracy(mean: float, sd: float, n_seeds: int) -> str:
     return f'{mean:.2f}' if n_seeds == 1 else f'{mean:.2f} ± {sd:.2f}'
 
 
+def format_errors(mean: float, sd: float, n_seeds: int) -> str:
+    """
+    ### `29` for one seed, `27.3 ± 2.1` for several
+    """
+    return f'{mean:.0f}' if n_seeds == 1 else f'{mean:.1f} ± {sd:.1f}'
+
+
 def results_table(runs: dict, summary: dict, parameters: dict) -> str:
     """
     ### The results as a Markdown table
@@ -257,7 +264,7 @@ def results_table(runs: dict, summary: dict, parameters: dict) -> str:
         row = summary[phase]
         lines.append(f'| {phase} | {parameters[phase]:,} | '
                      f'{format_accuracy(row["accuracy_mean"], row["accuracy_sd"], n_seeds)} | '
-                     f'{format_accuracy(row["errors_mean"], row["errors_sd"], n_seeds).replace(".00", "")} | '
+                     f'{format_errors(row["errors_mean"], row["errors_sd"], n_seeds)} | '
                      f'{first[phase].uuid} |')
     gain = summary['paired_gain']
     lines.append('')

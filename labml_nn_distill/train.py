@@ -109,7 +109,7 @@ def evaluate(model: nn.Module, data: ImageData, batch_size: int = 500) -> dict:
     logits = predict(model, data, data.test_images, batch_size)
     errors = int((logits.argmax(-1) != data.test_labels).sum())
     return {'loss': F.cross_entropy(logits, data.test_labels).item(),
-            'accuracy': 100.0 * (1 - errors / len(data.test_labels)),
+            'accuracy': 100.0 * (len(data.test_labels) - errors) / len(data.test_labels),
             'errors': errors}
 
 
@@ -244,8 +244,8 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
 
     Returns the per-epoch history and the final step (training examples seen).
     """
-    # Seed the weights' initialisation (done by the caller's constructor, so we re-seed and
-    # re-initialise here) and keep one generator for batch order and augmentation
+    # Draw the initial weights from the seed, so that the three students of a study start
+    # from the same weights; one more generator, seeded alike, orders batches and augments
     make_deterministic(configs.seed)
     reset_parameters(model)
     generator = torch.Generator().manual_seed(configs.seed)
@@ -313,6 +313,7 @@ def batch_loss(logits: torch.Tensor, labels: torch.Tensor, inputs: torch.Tensor,
         with torch.inference_mode():
             teacher.eval()
             teacher_logits = teacher(inputs)
+        # A tensor made in inference mode may not enter autograd; its clone is an ordinary one
         teacher_logits = teacher_logits.clone()
     return distillation_loss(logits, teacher_logits, labels, configs.temperature, configs.alpha)
 

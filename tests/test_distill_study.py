@@ -155,3 +155,16 @@ def test_checkpoints_are_never_overwritten(tmp_path):
         save_checkpoint(tmp_path, 10, {'model': {'changed': torch.zeros(1)}})
     assert torch.load(path, weights_only=True) == {'model': {}}
     assert [p.name for p in path.parent.iterdir()] == ['model.pt']
+
+
+def test_several_seeds_report_mean_sd_and_paired_gain(tmp_path, capsys):
+    assert main(['--seeds', '0', '1', '--epochs', '1', '--train-subset', '64',
+                 '--output-dir', str(tmp_path / 'out'), '--logs-dir', str(tmp_path / 'logs')]) == 0
+    results = json.loads((tmp_path / 'out' / 'results.json').read_text())
+    runs = results['runs']
+    gains = [runs[s]['distilled']['test_accuracy'] - runs[s]['baseline']['test_accuracy'] for s in ('0', '1')]
+    assert results['summary']['paired_gain']['per_seed'] == pytest.approx(gains)
+    assert results['summary']['paired_gain']['mean'] == pytest.approx(sum(gains) / 2)
+    stdout = capsys.readouterr().out
+    assert f'{results["summary"]["distilled"]["accuracy_mean"]:.2f} ± ' in stdout
+    assert 'over 2 seed(s)' in stdout
