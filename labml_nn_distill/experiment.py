@@ -301,11 +301,13 @@ def write_plots(runs: dict, summary: dict, output_dir: Path):
     # Test errors per model, mean over seeds with the standard deviation as error bar
     figure, axes = plt.subplots(figsize=(6, 4))
     means = [summary[phase]['errors_mean'] for phase in PHASES]
-    axes.bar(PHASES, means, yerr=[summary[phase]['errors_sd'] for phase in PHASES],
-             color=['black', 'tab:blue', 'tab:green', 'tab:orange'], capsize=4)
-    for x, value in enumerate(means):
-        axes.annotate(f'{value:g}', (x, value), ha='center', va='bottom')
-    axes.set(ylabel='test errors', title=f'Test errors per model ({len(runs)} seed(s))')
+    sds = [summary[phase]['errors_sd'] for phase in PHASES]
+    axes.bar(PHASES, means, yerr=sds, color=['black', 'tab:blue', 'tab:green', 'tab:orange'], capsize=4)
+    for x, (mean, sd) in enumerate(zip(means, sds)):
+        axes.annotate(format_errors(mean, sd, len(runs)), (x, mean + sd), ha='center', va='bottom',
+                      xytext=(0, 2), textcoords='offset points')
+    axes.margins(y=0.12)
+    axes.set(ylabel='test errors', title=f'Test errors per model, {len(runs)} seed' + 's' * (len(runs) > 1))
     figure.tight_layout()
     figure.savefig(output_dir / 'errors.svg')
     plt.close(figure)
