@@ -12,7 +12,7 @@ summary: >
   layers of 800 rectified linear units, *without any regularisation*: no dropout, no weight
   decay, no augmentation. Trained on the labels alone it overfits the small training set;
   the paper shows soft targets regularise it (146 test errors with labels only, 74 when
-  distilled, on the full 60,000 digits).
+  distilled at $T = 20$, on the full 60,000 digits).
 * `CifarStudent`: the same VGG layout as the CIFAR teacher with far fewer channels
   (`32, 32 | 64, 64 | 128 | 128 | 128`) and no dropout, about 437K parameters, the small
   model of labml_nn's CIFAR-10 experiment; 34 times fewer parameters than its teacher.
