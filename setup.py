@@ -39,7 +39,7 @@ setup(
         "PyYAML>=6.0",
     ],
     extras_require={
-        "test": ["pytest>=8"],
+        "test": ["pytest>=8", "playwright>=1.40"],
     },
     entry_points={
         "console_scripts": ["annotated-docs=annotated_docs.__main__:main"],

@@ -29,8 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     build_parser.add_argument("--base-url", default=None,
                               help="absolute URL the site is published at, for canonical links and "
                                    "sitemap.xml (default: base-url of [tool.annotated_docs] in "
-                                   "pyproject.toml; without one, relative links and "
-                                   "sitemap-relative.xml)")
+                                   "pyproject.toml; without one, relative links, "
+                                   "also in sitemap.xml)")
     build_parser.add_argument("--quiet", action="store_true", help="print errors only")
     build_parser.set_defaults(func=_build)
 

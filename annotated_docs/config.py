@@ -4,7 +4,8 @@
     base-url = "https://example.org/tutorial/"   # where docs/ is published
 
 Only `base-url` is read. Without it the site is built with relative links only, and the
-page list is written as `sitemap-relative.xml` (the sitemaps protocol needs absolute URLs).
+`<loc>`s of `sitemap.xml` are relative (the sitemaps protocol wants absolute URLs: set it
+when the site is published).
 """
 import tomllib
 from pathlib import Path

@@ -82,9 +82,10 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
 
 
 def sitemap_name(base_url: str) -> str:
-    """`sitemap.xml` when the site's address is known; the sitemaps protocol wants absolute
-    `<loc>`s, so without one the same list is written under a name no crawler asks for."""
-    return "sitemap.xml" if base_url else "sitemap-relative.xml"
+    """Always `sitemap.xml`. The sitemaps protocol wants absolute `<loc>`s: with a base URL
+    they are; without one (a site read from disk, address unknown) they are relative to the
+    sitemap, which is still valid XML and still lists every page in every language."""
+    return "sitemap.xml"
 
 
 def render_sitemap(site: list[SiteEntry], langs: list[str], base_url: str = "") -> str:

@@ -48,7 +48,6 @@ XHTML = "{http://www.w3.org/1999/xhtml}"
 def test_sitemap_with_a_base_url_has_absolute_locations_and_alternates_per_language(site):
     source, out, translations = site
     build(source, out, translations, base_url="https://example.org/distill")
-    assert not (out / "sitemap-relative.xml").exists()
     urls = ElementTree.parse(out / "sitemap.xml").getroot().findall(f"{SITEMAP}url")
     locations = [url.find(f"{SITEMAP}loc").text for url in urls]
     assert "https://example.org/distill/si/readme.html" in locations
@@ -63,11 +62,10 @@ def test_sitemap_with_a_base_url_has_absolute_locations_and_alternates_per_langu
     assert '<link rel="canonical" href="https://example.org/distill/si/large.html">' in page
 
 
-def test_without_a_base_url_the_page_list_is_not_called_a_sitemap(site):
+def test_without_a_base_url_the_sitemap_lists_relative_locations(site):
     source, out, translations = site
     build(source, out, translations)
-    assert not (out / "sitemap.xml").exists()
-    root = ElementTree.parse(out / "sitemap-relative.xml").getroot()
+    root = ElementTree.parse(out / "sitemap.xml").getroot()
     locations = [element.text for element in root.iter(f"{SITEMAP}loc")]
     assert "si/readme.html" in locations and "index.html" in locations
 
