@@ -316,25 +316,23 @@ def test_english_fallback_on_sinhala_pages_uses_the_english_font(site, page):
     if page is None:
         skip_or_fail(f"no HTML pages under {bh.DOCS}")
     compared = []
-    for tag in ("p", "li"):
-        selector = f"section[id] .notes[lang='en'] {tag}:not([lang])"
-        tab = _open(site, page)
-        try:
-            if not tab.locator(selector).count():
+    si_tab = _open(site, page)
+    en_tab = _open(site, bh.english_page(page))
+    try:
+        for tag in ("p", "li"):
+            selector = f"section[id] .notes[lang='en'] {tag}:not([lang])"
+            if not si_tab.locator(selector).count():
                 continue
-            si_font = _font_families(bh.platform_fonts(tab, selector))
-            section = tab.locator(selector).first.evaluate("e => e.closest('section[id]').id")
-        finally:
-            tab.context.close()
-        tab = _open(site, bh.english_page(page))
-        try:
+            si_font = _font_families(bh.platform_fonts(si_tab, selector))
+            section = si_tab.locator(selector).first.evaluate("e => e.closest('section[id]').id")
             en_font = _font_families(bh.platform_fonts(
-                tab, f"section[id='{section}'] .notes {tag}:not([lang])"))
-        finally:
-            tab.context.close()
-        compared.append(f"<{tag}> in #{section}: {si_font!r} on {page}, {en_font!r} in English")
-        assert si_font == en_font, (
-            f"{page}: English fallback text (<{tag}> in section #{section}) is drawn in "
-            f"{si_font!r}; the English page draws the same text in {en_font!r}")
+                en_tab, f"section[id='{section}'] .notes {tag}:not([lang])"))
+            compared.append(f"<{tag}> in #{section}")
+            assert si_font == en_font, (
+                f"{page}: English fallback text (<{tag}> in section #{section}) is drawn in "
+                f"{si_font!r}; the English page draws the same text in {en_font!r}")
+    finally:
+        si_tab.context.close()
+        en_tab.context.close()
     if not compared:
         pytest.skip(f"{page}: no English fallback text (fully translated)")
