@@ -35,7 +35,8 @@ import torch.nn.functional as F
 from labml import experiment, lab, monit, tracker
 from torch import nn
 
-from labml_nn_distill import distillation_loss
+from labml_nn_distill import distillation_loss, distributed
+from labml_nn_distill.checkpoint import Checkpoints, first_nonfinite, start_labml_run
 from labml_nn_distill.dataset import ImageData, UserError, batches
 
 
@@ -209,25 +210,36 @@ def load_checkpoint(run: str, logs_dir: Path, model: nn.Module, dataset: str) ->
 
 def train(model: nn.Module, data: ImageData, configs: TrainConfigs, name: str,
           teacher: nn.Module | None = None, logs_dir: Path | None = None,
-          extra_configs: dict | None = None) -> RunResult:
+          extra_configs: dict | None = None, uuid: str | None = None) -> RunResult:
     """
     ### Train `model` as one labml run named `name`
 
     With a `teacher` the loss is the distillation loss; without one it is cross-entropy
     with (optionally smoothed) labels. `logs_dir` overrides where labml writes runs.
+    Given the `uuid` of an unfinished run, the run continues from its last good
+    [checkpoint](checkpoint.html).
     """
+    # The other processes of a [distributed](distributed.html) run write nothing; they
+    # read the run's checkpoints when it resumes
+    if not distributed.is_main():
+        run_path = Path(logs_dir or lab.get_experiments_path()) / name / uuid if uuid else None
+        history, step = fit(model, data, configs, teacher, Checkpoints(run_path, writes=False))
+        final = evaluate(model, data, configs.eval_batch_size)
+        return RunResult(name, uuid or '', Path(), Path(), final['accuracy'], final['errors'], history)
     # Send runs to `logs_dir` if given; otherwise labml uses `logs/` beside `.labml.yaml`
     if logs_dir is not None:
         lab.configure({'experiments_path': str(Path(logs_dir).resolve())})
     # A labml run that prints to the screen and writes `log.jsonl`; nothing leaves the machine
-    experiment.create(name=name, writers={'screen', 'file'})
+    experiment.create(name=name, uuid=uuid, writers={'screen', 'file'})
     # Record every configuration in the run's `configs.yaml`
     experiment.configs({**vars(configs), 'model': type(model).__name__, 'dataset': data.name,
                         'distilled': teacher is not None, **(extra_configs or {})})
-    with experiment.start():
-        history, step = fit(model, data, configs, teacher)
+    # Find the run's last good checkpoint, if it has one, and start labml at its step
+    run_path = labml_run_path()
+    checkpoints = Checkpoints(run_path)
+    with start_labml_run(checkpoints):
+        history, step = fit(model, data, configs, teacher, checkpoints)
         final = evaluate(model, data, configs.eval_batch_size)
-        run_path = labml_run_path()
         # Save the trained weights with what is needed to check them when loading
         checkpoint_path = save_checkpoint(run_path, step, {
             'model': model.state_dict(), 'architecture': type(model).__name__,
@@ -238,12 +250,13 @@ def train(model: nn.Module, data: ImageData, configs: TrainConfigs, name: str,
 
 
 def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
-        teacher: nn.Module | None) -> tuple[list, int]:
+        teacher: nn.Module | None, checkpoints: Checkpoints | None = None) -> tuple[list, int]:
     """
     ### The training loop
 
     Returns the per-epoch history and the final step (training examples seen).
     """
+    checkpoints = checkpoints or Checkpoints(None)
     # Draw the initial weights from the seed, so that the three students of a study start
     # from the same weights; one more generator, seeded alike, orders batches and augments
     make_deterministic(configs.seed)
@@ -255,26 +268,36 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
     optimizer = torch.optim.Adam(model.parameters(), lr=configs.learning_rate)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, configs.epochs * steps_per_epoch)
     # Without augmentation the teacher's logits never change: compute them once
+    # (in the first process of a distributed run, which sends them to the others)
     cached_teacher_logits = None
     if teacher is not None and not configs.augment:
-        cached_teacher_logits = predict(teacher, data, data.train_images, configs.eval_batch_size)
+        cached_teacher_logits = distributed.computed_once(
+            lambda: predict(teacher, data, data.train_images, configs.eval_batch_size), data.train_labels.device)
+    # Continue from the last good checkpoint, if there is one; then, when there are several
+    # processes, wrap the model so that they average their gradients
+    history, step, first_epoch = checkpoints.restore(model, optimizer, schedule, generator)
+    network = distributed.wrap(model)
 
-    history, step = [], 0
-    for epoch in monit.loop(range(1, configs.epochs + 1)):
+    for epoch in monit.loop(range(first_epoch, configs.epochs + 1)):
         model.train()
         # Sums over the epoch, kept as tensors so that we do not synchronise every step
         loss_sum = torch.zeros((), device=data.train_labels.device)
         correct = torch.zeros((), dtype=torch.long, device=data.train_labels.device)
+        nonfinite_step = torch.tensor(-1, device=data.train_labels.device)
         epoch_batches = list(batches(n_train, configs.batch_size, generator, data.train_labels.device))
         for indices in monit.iterate('Train', epoch_batches):
             # Slice the batch from the data tensors, augment it if asked, and normalise it
             images, labels = data.train_images[indices], data.train_labels[indices]
             if configs.augment:
                 images = data.augment(images, generator)
+            # Count the whole batch, then keep this process's share of it
+            step += len(labels)
+            images, labels, indices = distributed.shard(images, labels, indices)
             inputs = data.normalize(images)
-            logits = model(inputs)
+            logits = network(inputs)
             loss = batch_loss(logits, labels, inputs, indices, configs, teacher,
                               cached_teacher_logits)
+            nonfinite_step = first_nonfinite(loss, step, nonfinite_step)
             # Take a step of gradient descent and of the learning-rate schedule
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -283,15 +306,24 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
             # Accumulate the statistics
             loss_sum += loss.detach() * len(labels)
             correct += (logits.argmax(-1) == labels).sum()
-            step += len(labels)
-        # Evaluate on the test set and track the epoch's numbers
+        # Add up the processes' sums; a NaN or infinite loss in any of them stops the run
+        # before the epoch is saved
+        loss_sum, correct = distributed.sum_over_processes(loss_sum, correct)
+        if nonfinite_step >= 0 or not torch.isfinite(loss_sum):
+            raise checkpoints.nonfinite_loss_error(epoch, int(nonfinite_step) if nonfinite_step >= 0 else step,
+                                                   loss_sum.item(), experiment.get_uuid() if checkpoints.writes else '')
+        # Evaluate on the test set
         valid = evaluate(model, data, configs.eval_batch_size)
         record = {'epoch': epoch, 'step': step,
                   'train_loss': loss_sum.item() / n_train, 'train_accuracy': 100.0 * correct.item() / n_train,
                   'valid_loss': valid['loss'], 'valid_accuracy': valid['accuracy']}
         history.append(record)
-        tracker.save(step, {'loss.train': record['train_loss'], 'accuracy.train': record['train_accuracy'],
-                            'loss.valid': record['valid_loss'], 'accuracy.valid': record['valid_accuracy']})
+        # Save the epoch's checkpoint, then track the metrics that `log.jsonl` lacks: this
+        # epoch's, and after a kill those of earlier epochs whose lines labml never wrote
+        checkpoints.save(epoch, step, history, model, optimizer, schedule, generator)
+        for record in checkpoints.unlogged(history):
+            tracker.save(record['step'], {'loss.train': record['train_loss'], 'accuracy.train': record['train_accuracy'],
+                                          'loss.valid': record['valid_loss'], 'accuracy.valid': record['valid_accuracy']})
     return history, step
 
 
