@@ -323,3 +323,51 @@ def start_labml_run(checkpoints: Checkpoints):
     step = checkpoints.resumed_state['step'] if checkpoints.resumed_state else 0
     checkpoints.keep_stale_files()
     return experiment_singleton().start(global_step=step)
+
+
+# ## Resuming a study
+#
+# A study is four labml runs per seed. Each records the study's id in its configurations
+# (`study` in `configs.yaml`), so that the uuid of any one of them finds the others: those
+# with a final `model.pt` are finished and are skipped, the one that was killed continues,
+# and the ones that never started start.
+
+def stored_configs(run_path: Path) -> dict:
+    """
+    ### The configuration values labml recorded in a run's `configs.yaml`
+    """
+    import yaml
+    path = run_path / 'configs.yaml'
+    configs = yaml.safe_load(path.read_text()) if path.exists() else None
+    return {key: entry.get('value') for key, entry in (configs or {}).items() if isinstance(entry, dict)}
+
+
+def find_study_runs(logs_dir: Path, uuid: str, dataset: str) -> tuple[str, dict]:
+    """
+    ### The study of run `uuid`: its id and its runs, `{(seed, phase): run_path}`
+    """
+    run_paths = sorted(logs_dir.glob(f'*/{uuid}')) if uuid else []
+    if not run_paths:
+        raise UserError(f'There is no labml run {uuid!r} under {logs_dir} to resume. Pass the uuid '
+                        f'of a run of the study (the folder name under {logs_dir}/<experiment name>/), '
+                        f'and --logs-dir if the runs are elsewhere.')
+    study = stored_configs(run_paths[0]).get('study')
+    if not study:
+        raise UserError(f'Run {run_paths[0]} records no study id (`study` in its configs.yaml), so it '
+                        f'was not started by a study that can resume; start a new study instead.')
+    runs = {}
+    # Experiment names are `<dataset>_<phase>`
+    for configs_path in logs_dir.glob(f'{dataset}_*/*/configs.yaml'):
+        configs = stored_configs(configs_path.parent)
+        if configs.get('study') == study:
+            phase = configs_path.parent.parent.name[len(dataset) + 1:]
+            runs[(configs.get('study_seed'), phase)] = configs_path.parent
+    return study, runs
+
+
+def final_checkpoint(run_path: Path) -> Path | None:
+    """
+    ### The `model.pt` that the end of a finished run writes, or `None` while it is unfinished
+    """
+    paths = sorted(run_path.glob('checkpoints/*/model.pt'), key=lambda p: int(p.parent.name))
+    return paths[-1] if paths else None

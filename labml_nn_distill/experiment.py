@@ -43,6 +43,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from uuid import uuid1
 
 # Run as a script (`python labml_nn_distill/experiment.py`), the package is not importable
 # until the repository root is on the path
@@ -51,7 +52,8 @@ if __package__ in (None, ''):
 
 import torch
 
-from labml_nn_distill import DistillationConfigs
+from labml_nn_distill import DistillationConfigs, distributed
+from labml_nn_distill.checkpoint import final_checkpoint, find_study_runs, read_state, stored_configs
 from labml_nn_distill.dataset import DATASETS, ImageData, UserError, load_dataset
 from labml_nn_distill.large import CifarTeacher, MnistTeacher, count_parameters
 from labml_nn_distill.small import CifarStudent, MnistStudent
@@ -133,6 +135,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--logs-dir', type=Path, default=None,
                         help='where labml writes runs and where --teacher-run is looked up '
                              '(default: logs/ beside .labml.yaml)')
+    parser.add_argument('--resume', metavar='UUID', default=None,
+                        help='continue the study of this labml run (any of its runs) after a kill: '
+                             'finished runs are skipped, the killed one continues from its last good '
+                             'checkpoint; pass the same options as the first time')
+    parser.add_argument('--batch-size', type=positive_int, default=TrainConfigs.batch_size,
+                        help='examples per training batch, shared by the processes under torchrun '
+                             '(default: 64)')
     parser.add_argument('--device', default='auto',
                         help='torch device, e.g. cpu or cuda (default: cuda if available, else cpu)')
     return parser.parse_args(argv)
@@ -165,30 +174,63 @@ def run_seed(data: ImageData, args: argparse.Namespace, seed: int, logs_dir: Pat
         teacher_epochs = student_epochs = args.epochs
     teacher_class, student_class = models_for(args.dataset)
     # Names of the labml experiments: `logs/<dataset>_<phase>/<uuid>`
-    extra = {'split_seed': args.split_seed, 'study_seed': seed}
+    extra = {'split_seed': args.split_seed, 'study_seed': seed, 'study': args.study,
+             'train_subset': args.train_subset}
     results = {}
     # The teacher: dropout in the model, augmentation in the loop
     if teacher is None:
         teacher = teacher_class().to(data.train_labels.device)
-        results['teacher'] = train(teacher, data, TrainConfigs(epochs=teacher_epochs, augment=True, seed=seed),
-                                   f'{args.dataset}_teacher', logs_dir=logs_dir, extra_configs=extra)
+        results['teacher'] = train_phase(args, seed, 'teacher', teacher, data,
+                                         TrainConfigs(epochs=teacher_epochs, batch_size=args.batch_size,
+                                                      augment=True, seed=seed),
+                                         f'{args.dataset}_teacher', logs_dir=logs_dir, extra_configs=extra)
     else:
         results['teacher'] = teacher_result
     # The students: the same seed, so the same initial weights and batch order for all three;
     # augmentation only for CIFAR-10, whose small student needs it as much as its teacher
-    student = TrainConfigs(epochs=student_epochs, augment=args.dataset == 'cifar10', seed=seed,
+    student = TrainConfigs(epochs=student_epochs, batch_size=args.batch_size,
+                           augment=args.dataset == 'cifar10', seed=seed,
                            temperature=args.temperature, alpha=args.alpha)
     device = data.train_labels.device
-    results['baseline'] = train(student_class().to(device), data, student,
-                                f'{args.dataset}_baseline', logs_dir=logs_dir, extra_configs=extra)
-    results['distilled'] = train(student_class().to(device), data, student,
-                                 f'{args.dataset}_distilled', teacher=teacher, logs_dir=logs_dir,
-                                 extra_configs={**extra, 'teacher_run': results['teacher'].uuid})
+    results['baseline'] = train_phase(args, seed, 'baseline', student_class().to(device), data, student,
+                                      f'{args.dataset}_baseline', logs_dir=logs_dir, extra_configs=extra)
+    results['distilled'] = train_phase(args, seed, 'distilled', student_class().to(device), data, student,
+                                       f'{args.dataset}_distilled', teacher=teacher, logs_dir=logs_dir,
+                                       extra_configs={**extra, 'teacher_run': results['teacher'].uuid})
     smoothing = TrainConfigs(**{**vars(student), 'label_smoothing': LABEL_SMOOTHING})
-    results['label_smoothing'] = train(student_class().to(device), data, smoothing,
-                                       f'{args.dataset}_label_smoothing', logs_dir=logs_dir,
-                                       extra_configs=extra)
+    results['label_smoothing'] = train_phase(args, seed, 'label_smoothing', student_class().to(device), data, smoothing,
+                                             f'{args.dataset}_label_smoothing', logs_dir=logs_dir,
+                                             extra_configs=extra)
     return results
+
+
+def train_phase(args: argparse.Namespace, seed: int, phase: str, model: torch.nn.Module,
+                data: ImageData, configs: TrainConfigs, name: str, **options) -> RunResult:
+    """
+    ### Train one phase of the study, or take it from the study being resumed
+
+    A finished run is not trained again: its final weights are loaded into `model` (the
+    distilled student needs the teacher's) and its numbers are read back. An unfinished
+    one continues under its uuid, with the options it was started with.
+    """
+    run_path = args.study_runs.get((seed, phase))
+    if run_path is None:
+        return train(model, data, configs, name, **options)
+    # The resumed run must be the same run: same training options and study options
+    stored = stored_configs(run_path)
+    expected = {**vars(configs), **options.get('extra_configs', {})}
+    for key, value in expected.items():
+        if key in stored and stored[key] != value:
+            raise UserError(f'Run {run_path} was started with {key} = {stored[key]!r}, but this '
+                            f'command gives {value!r}. Resume with the options of the first command.')
+    final_path = final_checkpoint(run_path)
+    if final_path is None:
+        return train(model, data, configs, name, uuid=run_path.name, **options)
+    print(f'{name}: run {run_path.name} is finished; using its final checkpoint {final_path}.')
+    model.load_state_dict(torch.load(final_path, map_location='cpu', weights_only=True)['model'])
+    final = evaluate(model, data, configs.eval_batch_size)
+    history = read_state(final_path.parent / 'state.pt')['history']
+    return RunResult(name, run_path.name, run_path, final_path, final['accuracy'], final['errors'], history)
 
 
 def models_for(dataset: str) -> tuple[type, type]:
@@ -329,7 +371,7 @@ def study(args: argparse.Namespace) -> dict:
     started = time.perf_counter()
     # Use every core this process may run on
     torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count())
-    device = choose_device(args.device)
+    device = distributed.setup(choose_device(args.device))
     # labml writes runs to `logs/` beside `.labml.yaml` unless told otherwise
     from labml import lab
     logs_dir = Path(args.logs_dir or lab.get_experiments_path()).resolve()
@@ -343,7 +385,14 @@ def study(args: argparse.Namespace) -> dict:
     teacher, teacher_result = None, None
     if args.teacher_run is not None:
         teacher, teacher_result = load_teacher(data, args, logs_dir)
+    # A resumed study finds its runs by the id that each records; a new study gets a new id
+    args.study, args.study_runs = uuid1().hex, {}
+    if args.resume is not None:
+        args.study, args.study_runs = find_study_runs(logs_dir, args.resume, args.dataset)
     runs = {seed: run_seed(data, args, seed, logs_dir, teacher, teacher_result) for seed in args.seeds}
+    # Under torchrun, the first process alone writes the results
+    if not distributed.is_main():
+        return {}
     summary = summarize(runs)
     teacher_class, student_class = models_for(args.dataset)
     parameters = {'teacher': count_parameters(teacher_class()),
@@ -379,9 +428,17 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
+    except torch.cuda.OutOfMemoryError:
+        print(f'error: the GPU ran out of memory with --batch-size {args.batch_size}. Lower it '
+              f'(e.g. --batch-size {max(1, args.batch_size // 2)}), or share each batch among '
+              f'several GPUs with torchrun --nproc_per_node N; a run that was cut short continues '
+              f'with --resume UUID and the same options.', file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print('Interrupted; runs finished so far are in the logs folder.', file=sys.stderr)
         return 130
+    finally:
+        distributed.finish()
     return 0
 
 
