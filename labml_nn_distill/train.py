@@ -38,6 +38,8 @@ from torch import nn
 from labml_nn_distill import distillation_loss, distributed
 from labml_nn_distill.checkpoint import Checkpoints, first_nonfinite, start_labml_run
 from labml_nn_distill.dataset import ImageData, UserError, batches
+from labml_nn_distill.teacher_cache import (augment_with_flips, cached_teacher_outputs, mixed_precision,
+                                            teacher_logits_of)
 
 
 # ## Configurations
@@ -61,6 +63,10 @@ class TrainConfigs:
     seed: int = 0
     # Examples per batch when evaluating
     eval_batch_size: int = 500
+    # The teacher's logits: `cached`, computed once per distinct input and kept (approximate
+    # when batches are shifted), or `exact`, the teacher run on every batch; see the
+    # [teacher cache](teacher_cache.html)
+    teacher_outputs: str = 'cached'
 
 
 @dataclass
@@ -267,12 +273,13 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
     steps_per_epoch = -(-n_train // configs.batch_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=configs.learning_rate)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, configs.epochs * steps_per_epoch)
-    # Without augmentation the teacher's logits never change: compute them once
-    # (in the first process of a distributed run, which sends them to the others)
+    # The teacher's logits once per distinct input, from the [teacher cache](teacher_cache.html)
+    # (computed by the first process of a distributed run, which sends them to the others)
     cached_teacher_logits = None
-    if teacher is not None and not configs.augment:
+    if teacher is not None and configs.teacher_outputs == 'cached':
         cached_teacher_logits = distributed.computed_once(
-            lambda: predict(teacher, data, data.train_images, configs.eval_batch_size), data.train_labels.device)
+            lambda: cached_teacher_outputs(teacher, data, configs.augment, configs.eval_batch_size),
+            data.train_labels.device)
     # Continue from the last good checkpoint, if there is one; then, when there are several
     # processes, wrap the model so that they average their gradients
     history, step, first_epoch = checkpoints.restore(model, optimizer, schedule, generator)
@@ -288,15 +295,18 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
         for indices in monit.iterate('Train', epoch_batches):
             # Slice the batch from the data tensors, augment it if asked, and normalise it
             images, labels = data.train_images[indices], data.train_labels[indices]
+            flipped = torch.zeros_like(labels, dtype=torch.bool)
             if configs.augment:
-                images = data.augment(images, generator)
+                images, flipped = augment_with_flips(data, images, generator)
             # Count the whole batch, then keep this process's share of it
             step += len(labels)
-            images, labels, indices = distributed.shard(images, labels, indices)
+            images, labels, indices, flipped = distributed.shard(images, labels, indices, flipped)
             inputs = data.normalize(images)
-            logits = network(inputs)
-            loss = batch_loss(logits, labels, inputs, indices, configs, teacher,
-                              cached_teacher_logits)
+            # The forward pass and the loss, in bfloat16 on CUDA
+            with mixed_precision(inputs.device):
+                logits = network(inputs)
+                loss = batch_loss(logits, labels, inputs, indices, configs, teacher,
+                                  cached_teacher_logits, flipped)
             nonfinite_step = first_nonfinite(loss, step, nonfinite_step)
             # Take a step of gradient descent and of the learning-rate schedule
             optimizer.zero_grad(set_to_none=True)
@@ -329,18 +339,19 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
 
 def batch_loss(logits: torch.Tensor, labels: torch.Tensor, inputs: torch.Tensor,
                indices: torch.Tensor, configs: TrainConfigs, teacher: nn.Module | None,
-               cached_teacher_logits: torch.Tensor | None) -> torch.Tensor:
+               cached_teacher_logits: torch.Tensor | None,
+               flipped: torch.Tensor | None = None) -> torch.Tensor:
     """
     ### The loss of one batch
 
     Cross-entropy (with label smoothing if configured) without a teacher; the distillation
-    loss with one. The teacher's logits come from the cache when the inputs are never
-    augmented, and otherwise from running the teacher on this very batch.
+    loss with one. The teacher's logits come from the cache (the view of each image that
+    `flipped` names) when there is one, and otherwise from running the teacher on this very batch.
     """
     if teacher is None:
         return F.cross_entropy(logits, labels, label_smoothing=configs.label_smoothing)
     if cached_teacher_logits is not None:
-        teacher_logits = cached_teacher_logits[indices]
+        teacher_logits = teacher_logits_of(cached_teacher_logits, indices, flipped)
     else:
         with torch.inference_mode():
             teacher.eval()
