@@ -57,6 +57,7 @@ from labml_nn_distill.checkpoint import final_checkpoint, find_study_runs, read_
 from labml_nn_distill.dataset import DATASETS, ImageData, UserError, load_dataset
 from labml_nn_distill.large import CifarTeacher, MnistTeacher, count_parameters
 from labml_nn_distill.small import CifarStudent, MnistStudent
+from labml_nn_distill.teacher_cache import TEACHER_OUTPUTS
 from labml_nn_distill.train import RunResult, TrainConfigs, evaluate, load_checkpoint, train
 
 # The four models of a study, in the order they are trained
@@ -144,6 +145,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              '(default: 64)')
     parser.add_argument('--device', default='auto',
                         help='torch device, e.g. cpu or cuda (default: cuda if available, else cpu)')
+    parser.add_argument('--teacher-outputs', choices=TEACHER_OUTPUTS, default='cached',
+                        help='cached (default): the teacher runs once per training image (and per '
+                             'flip), its logits kept in logs/teacher_cache/ for later studies; exact '
+                             'for the default study, approximate where batches are shifted (cifar10). '
+                             'exact: the teacher runs on every augmented batch')
     return parser.parse_args(argv)
 
 
@@ -190,7 +196,8 @@ def run_seed(data: ImageData, args: argparse.Namespace, seed: int, logs_dir: Pat
     # augmentation only for CIFAR-10, whose small student needs it as much as its teacher
     student = TrainConfigs(epochs=student_epochs, batch_size=args.batch_size,
                            augment=args.dataset == 'cifar10', seed=seed,
-                           temperature=args.temperature, alpha=args.alpha)
+                           temperature=args.temperature, alpha=args.alpha,
+                           teacher_outputs=args.teacher_outputs)
     device = data.train_labels.device
     results['baseline'] = train_phase(args, seed, 'baseline', student_class().to(device), data, student,
                                       f'{args.dataset}_baseline', logs_dir=logs_dir, extra_configs=extra)
