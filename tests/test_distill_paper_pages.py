@@ -1,0 +1,107 @@
+"""The omitted class, the ensemble teacher and the temperature sweep, on reduced runs."""
+import json
+
+import pytest
+import torch
+
+from labml_nn_distill import ensemble, omitted_class, temperature_sweep
+from labml_nn_distill.dataset import load_mnist5k
+from labml_nn_distill.report import PACKAGE, page_block
+from labml_nn_distill.small import MnistStudent
+from labml_nn_distill.train import TrainConfigs, predict, train
+
+# Reduced runs: a quarter of the training digits, teachers of 1 epoch, students of 1 epoch
+REDUCED = ['--seeds', '0', '--epochs', '1', '--teacher-epochs', '1', '--train-subset', '300']
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread, as the pages use: two threads on a busy 2-core machine crawl."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def logs_dir(tmp_path_factory):
+    """One labml logs folder for the module, so that the pages share their teacher."""
+    return tmp_path_factory.mktemp('logs')
+
+
+def test_without_class_removes_only_training_examples_of_that_class():
+    data = load_mnist5k()
+    transfer = omitted_class.without_class(data, 3)
+    assert (transfer.train_labels != 3).all() and len(transfer.train_labels) == 3600
+    assert torch.equal(transfer.test_labels, data.test_labels)
+    assert (data.train_labels == 3).sum() == 400
+
+
+def test_bias_shift_makes_exactly_the_target_share_predict_the_class():
+    logits = torch.randn(1000, 10, generator=torch.Generator().manual_seed(0))
+    logits[:, 3] -= 5
+    bias = omitted_class.bias_for_share(logits, 3, 0.1)
+    labels = torch.zeros(1000, dtype=torch.long)
+    assert omitted_class.counts(logits, labels, 3, bias)['predicted_omitted'] == 100
+    assert omitted_class.counts(logits, labels, 3, bias - 2e-4)['predicted_omitted'] == 99
+
+
+def test_student_without_threes_predicts_none_and_distilled_student_some(tmp_path):
+    data = load_mnist5k()
+    data.train_images, data.train_labels = data.train_images[:1200], data.train_labels[:1200]
+    # A quick teacher that has seen 3s: the student network on all labels
+    teacher = MnistStudent()
+    train(teacher, data, TrainConfigs(epochs=3, seed=1), 'teacher', logs_dir=tmp_path)
+    transfer = omitted_class.without_class(data, 3)
+    configs = TrainConfigs(epochs=2, seed=0)
+    counts = {}
+    for name, source in (('baseline', None), ('distilled', teacher)):
+        student = MnistStudent()
+        train(student, transfer, configs, name, teacher=source, logs_dir=tmp_path)
+        counts[name] = omitted_class.counts(predict(student, data, data.test_images), data.test_labels, 3)
+    assert counts['baseline']['predicted_omitted'] == 0
+    assert counts['distilled']['predicted_omitted'] > 0 and counts['distilled']['omitted_right'] > 0
+
+
+def test_ensemble_averages_teacher_probabilities_at_its_temperature():
+    teachers = [torch.nn.Linear(6, 10).double() for _ in range(3)]
+    x = torch.randn(5, 6, dtype=torch.float64)
+    for temperature in (1.0, 8.0):
+        logits = ensemble.EnsembleTeacher(teachers, temperature)(x)
+        mean = torch.stack([torch.softmax(t(x) / temperature, -1) for t in teachers]).mean(0)
+        torch.testing.assert_close(torch.softmax(logits / temperature, -1), mean)
+        # T log p: exponentiating the logits at T gives back the average itself
+        torch.testing.assert_close(torch.exp(logits / temperature), mean)
+
+
+def test_ensemble_of_one_teacher_teaches_the_same_targets():
+    teacher = torch.nn.Linear(6, 10).double()
+    x = torch.randn(5, 6, dtype=torch.float64)
+    logits = ensemble.EnsembleTeacher([teacher], 8.0)(x)
+    torch.testing.assert_close(torch.softmax(logits / 8, -1), torch.softmax(teacher(x) / 8, -1))
+
+
+def test_ensemble_in_eval_mode_turns_off_every_teachers_dropout():
+    teachers = [torch.nn.Sequential(torch.nn.Dropout(0.5), torch.nn.Linear(6, 10)) for _ in range(2)]
+    model = ensemble.EnsembleTeacher(teachers, 4.0).eval()
+    x = torch.randn(5, 6)
+    assert torch.equal(model(x), model(x))
+
+
+@pytest.mark.parametrize('page,extra', [
+    (temperature_sweep, ['--temperatures', '1', '8']),
+    (omitted_class, []),
+    (ensemble, ['--seeds', '0', '1']),
+])
+def test_page_writes_json_plot_and_results_block_without_touching_the_committed_page(
+        page, extra, logs_dir, tmp_path):
+    committed = (PACKAGE / 'results.md').read_text()
+    name = page.__name__.rpartition('.')[2]
+    results = page.main([*REDUCED, *extra, '--output-dir', str(tmp_path), '--logs-dir', str(logs_dir)])
+    written = json.loads((tmp_path / f'{name}.json').read_text())
+    assert written == json.loads(json.dumps(results))
+    assert page_block((tmp_path / 'results.md').read_text(), name) == page.results_markdown(written)
+    assert (tmp_path / 'images' / f'{name}.svg').read_text().startswith('<?xml')
+    assert (PACKAGE / 'results.md').read_text() == committed
+    # The pages share the teacher of seed 0 through its labml run
+    assert len(list((logs_dir / 'mnist5k_paper_teacher').iterdir())) == (2 if name == 'ensemble' else 1)
