@@ -418,6 +418,9 @@ def study(args: argparse.Namespace) -> dict:
     write_plots(runs, summary, args.output_dir)
     results['wall_time_s'] = time.perf_counter() - started
     (args.output_dir / 'results.json').write_text(json.dumps(results, indent=2))
+    # The [results page](results.md) shows the study written to the repository's `results/`
+    from labml_nn_distill.report import publish_study
+    publish_study(results, args.output_dir, sys.argv[1:])
     print('\n' + table)
     print(f'\nWall time: {results["wall_time_s"]:.1f} s on {device} with {torch.get_num_threads()} threads.')
     print(f'Results: {args.output_dir / "results.json"}, plots: {args.output_dir / "accuracy.svg"}, '

@@ -239,3 +239,59 @@ def publish(page: str, results: dict, markdown: str, outputs: Outputs):
     text = page_path.read_text() if page_path.exists() else (PACKAGE / 'results.md').read_text()
     page_path.write_text(replace_block(text, page, markdown))
     print(f'Results: {outputs.data_dir / f"{page}.json"}; page: {page_path}; plots: {outputs.images_dir}')
+
+
+def study_markdown(results: dict) -> str:
+    """
+    ### The study's block of the results page, from the study's results JSON
+    """
+    summary, n = results['summary'], len(results['seeds'])
+
+    def value(mean, sd, digits):
+        return f'{mean:.{digits}f}' if n == 1 else f'{mean:.{digits}f} ± {sd:.{digits}f}'
+
+    rows = [[phase.replace('_', ' '), f'{results["parameters"][phase]:,}',
+             value(summary[phase]['accuracy_mean'], summary[phase]['accuracy_sd'], 2),
+             value(summary[phase]['errors_mean'], summary[phase]['errors_sd'], 0 if n == 1 else 1)]
+            for phase in ('teacher', 'baseline', 'distilled', 'label_smoothing')]
+    gain = summary['paired_gain']
+    return '\n'.join([
+        '## The study',
+        '',
+        f'From [experiment.py](experiment.py): `{results["command"]}` (seeds '
+        f'{", ".join(map(str, results["seeds"]))}; T = {results["temperature"]:g}, '
+        f'α = {results["alpha"]:g}; {results["train_examples"]:,} training digits; '
+        f'{results["wall_time_s"]:.0f} s on {results["machine"]}). Test accuracy and errors on '
+        f'the 1,000 test digits, mean ± sd over seeds.',
+        '',
+        html_table(['model', 'parameters', 'test accuracy (%)', 'test errors'], rows),
+        '',
+        f'Paired gain of distillation over the baseline: {value(gain["mean"], gain["sd"], 2)} '
+        f'points of accuracy (per seed: {", ".join(f"{g:.2f}" for g in gain["per_seed"])}).',
+        '',
+        '![Test accuracy after each epoch](images/experiment_accuracy.svg)',
+        '',
+        '![Test errors per model](images/experiment_errors.svg)',
+    ])
+
+
+def publish_study(results: dict, output_dir: Path, argv: list[str]):
+    """
+    ### Show the study on the results page, if it wrote to the repository's `results/`
+
+    A study written anywhere else (a test's folder, a user's experiment) leaves the page alone.
+    """
+    if Path(output_dir).resolve() != PACKAGE.parent / 'results':
+        return
+    keep = ('dataset', 'seeds', 'temperature', 'alpha', 'label_smoothing', 'train_examples',
+            'parameters', 'summary', 'wall_time_s', 'device', 'threads')
+    record = {**{key: results[key] for key in keep if key in results},
+              'command': ' '.join(['python -m labml_nn_distill.experiment', *argv]), 'machine': machine(),
+              'runs': {seed: {phase: {'uuid': run['uuid'], 'test_errors': run['test_errors']}
+                              for phase, run in phases.items()} for seed, phases in results['runs'].items()}}
+    # The study's own plots, under the names the block shows
+    outputs = Outputs.at(None)
+    outputs.images_dir.mkdir(parents=True, exist_ok=True)
+    for name in ('accuracy', 'errors'):
+        (outputs.images_dir / f'experiment_{name}.svg').write_bytes((Path(output_dir) / f'{name}.svg').read_bytes())
+    publish('experiment', record, study_markdown(record), outputs)
