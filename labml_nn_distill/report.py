@@ -148,7 +148,8 @@ def machine() -> str:
     if Path('/proc/cpuinfo').exists():
         names = re.findall(r'^model name\s*:\s*(.*)$', Path('/proc/cpuinfo').read_text(), re.MULTILINE)
         model = names[0].strip() if names else model
-    return (f'{model}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, '
+    threads = torch.get_num_threads()
+    return (f'{model}, {os.cpu_count()} cores, {threads} torch thread{"s" if threads > 1 else ""}, '
             f'torch {torch.__version__}, Python {platform.python_version()}')
 
 

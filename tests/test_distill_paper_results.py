@@ -1,0 +1,76 @@
+"""The results page: every generated block equals what its page renders from its committed JSON."""
+import importlib
+import json
+
+import pytest
+
+from labml_nn_distill.report import PACKAGE, page_block, replace_block, save_svg, pyplot
+
+PAGES = ['temperature_gradients', 'temperature_sweep', 'omitted_class', 'ensemble']
+
+
+def committed(name):
+    path = PACKAGE / 'results' / f'{name}.json'
+    return json.loads(path.read_text())
+
+
+def round_trip(value):
+    """What `value` looks like once written to JSON and read back (tuples become lists)."""
+    return json.loads(json.dumps(value))
+
+
+@pytest.mark.parametrize('name', PAGES)
+def test_results_block_is_rendered_from_the_committed_json(name):
+    page = importlib.import_module(f'labml_nn_distill.{name}')
+    block = page_block((PACKAGE / 'results.md').read_text(), name)
+    assert block is not None, f'results.md has no block for {name}; run python -m labml_nn_distill.{name}'
+    assert block == page.results_markdown(committed(name)), (
+        f'The {name} block of labml_nn_distill/results.md differs from what its JSON renders: '
+        f'do not edit it by hand; run python -m labml_nn_distill.{name}')
+
+
+@pytest.mark.parametrize('name', PAGES)
+def test_committed_results_come_from_a_full_default_run(name):
+    results = committed(name)
+    assert results['command'].startswith(f'python -m labml_nn_distill.{name}')
+    for reduced in ('--train-subset', '--output-dir', '--epochs', '--teacher-epochs'):
+        assert reduced not in results['command']
+    assert len(results['seeds']) >= 3
+
+
+@pytest.mark.parametrize('name', PAGES)
+def test_committed_summary_follows_from_the_per_seed_numbers(name):
+    page = importlib.import_module(f'labml_nn_distill.{name}')
+    results = committed(name)
+    if name == 'temperature_gradients':
+        summary = page.summarize(results['per_seed'])
+    elif name == 'temperature_sweep':
+        summary = page.summarize(results['per_seed'], results['temperatures'])
+    elif name == 'omitted_class':
+        summary = page.summarize(results['per_seed'])
+    else:
+        summary = page.summarize(results['runs'], results['seeds'])
+    assert round_trip(summary) == results['summary']
+
+
+@pytest.mark.parametrize('name', PAGES)
+def test_plots_shown_on_the_pages_are_committed(name):
+    assert (PACKAGE / 'images' / f'{name}.svg').read_text().startswith('<?xml')
+    assert f'images/{name}.svg' in (PACKAGE / f'{name}.py').read_text()
+
+
+def test_replacing_a_block_keeps_the_other_blocks():
+    text = replace_block(replace_block('# Results\n', 'a', 'one'), 'b', 'two')
+    text = replace_block(text, 'a', 'three')
+    assert page_block(text, 'a') == 'three' and page_block(text, 'b') == 'two'
+    assert text.startswith('# Results\n')
+
+
+def test_svg_plots_are_byte_for_byte_deterministic(tmp_path):
+    plt = pyplot()
+    for name in ('first.svg', 'second.svg'):
+        figure, axes = plt.subplots()
+        axes.plot([1, 2, 3], [3, 1, 2], label='x')
+        axes.legend()
+        save_svg(figure, tmp_path / name)
+    assert (tmp_path / 'first.svg').read_bytes() == (tmp_path / 'second.svg').read_bytes()
