@@ -202,10 +202,16 @@ def html_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def begin_marker(page: str) -> str:
+    """
+    ### The HTML comment that opens the block of `page`
+    """
     return f'<!-- begin: {page} -->'
 
 
 def end_marker(page: str) -> str:
+    """
+    ### The HTML comment that closes it
+    """
     return f'<!-- end: {page} -->'
 
 
