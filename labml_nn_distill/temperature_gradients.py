@@ -262,7 +262,8 @@ def main(argv: list[str] | None = None) -> dict:
     """
     ### Measure for every seed, then write the JSON, the plot and the results block
 
-    This page trains nothing, so it has only `--seeds` and `--output-dir`.
+    This page trains nothing: of the options every page has, only `--seeds` and
+    `--output-dir` matter here.
     """
     started = time.perf_counter()
     parser = arguments('temperature_gradients', 'Check the soft-target gradient identities with autograd.',
