@@ -74,3 +74,19 @@ def test_svg_plots_are_byte_for_byte_deterministic(tmp_path):
         axes.legend()
         save_svg(figure, tmp_path / name)
     assert (tmp_path / 'first.svg').read_bytes() == (tmp_path / 'second.svg').read_bytes()
+
+
+def test_study_block_is_rendered_from_the_committed_study_json():
+    from labml_nn_distill.report import study_markdown
+    results = committed('experiment')
+    assert page_block((PACKAGE / 'results.md').read_text(), 'experiment') == study_markdown(results)
+    assert results['command'].startswith('python -m labml_nn_distill.experiment')
+    for name in ('accuracy', 'errors'):
+        assert (PACKAGE / 'images' / f'experiment_{name}.svg').read_text().lstrip().startswith('<?xml')
+
+
+def test_study_elsewhere_leaves_the_results_page_alone(tmp_path):
+    from labml_nn_distill.report import publish_study
+    before = (PACKAGE / 'results.md').read_bytes()
+    publish_study({}, tmp_path, [])
+    assert (PACKAGE / 'results.md').read_bytes() == before and not any(tmp_path.iterdir())
