@@ -92,7 +92,20 @@ only in their targets.
 * [`small.py`](small.html): the students;
 * [`dataset.py`](dataset.html): the data, kept as tensors, with batched augmentation;
 * [`train.py`](train.html): the training loop, labml tracking and checkpoints;
-* [`experiment.py`](experiment.html): the study, `python -m labml_nn_distill.experiment`.
+* [`experiment.py`](experiment.html): the study, `python -m labml_nn_distill.experiment`;
+* [`teacher_cache.py`](teacher_cache.html): the teacher's logits computed once, not every epoch;
+* [`checkpoint.py`](checkpoint.html): checkpoints that survive a kill, and `--resume`;
+* [`distributed.py`](distributed.html): the same training on several processes with `torchrun`.
+
+The paper's other experiments, each a page that runs on its own:
+
+* [`temperature_gradients.py`](temperature_gradients.html): why the soft term is scaled by
+  $T^2$, checked with autograd;
+* [`temperature_sweep.py`](temperature_sweep.html): the distilled student at several temperatures;
+* [`omitted_class.py`](omitted_class.html): a student that never sees one digit still learns it;
+* [`ensemble.py`](ensemble.html): an ensemble of teachers distilled into one student;
+* [`report.py`](report.html) writes the results files and plots, and
+  [`results.md`](results.html) shows every measured number.
 """
 
 from dataclasses import dataclass
