@@ -418,7 +418,7 @@ def study(args: argparse.Namespace) -> dict:
     write_plots(runs, summary, args.output_dir)
     results['wall_time_s'] = time.perf_counter() - started
     (args.output_dir / 'results.json').write_text(json.dumps(results, indent=2))
-    # The [results page](results.md) shows the study written to the repository's `results/`
+    # The [results page](results.md) shows the study written to the repository's `results/`.
     from labml_nn_distill.report import publish_study
     publish_study(results, args.output_dir, sys.argv[1:])
     print('\n' + table)
