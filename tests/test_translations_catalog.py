@@ -152,6 +152,29 @@ def test_identical_to_english_is_a_warning_and_still_shown(tmp_path):
     assert any("identical to the English" in message for message in warnings(resolution))
 
 
+def test_placeholder_only_key_kept_as_is_is_not_called_untranslated(tmp_path):
+    key = f"<h3>{P0}</h3>\n"
+    resolution = catalog_of(tmp_path, {key: key}).resolve(key)
+    assert resolution.state == "translated" and resolution.problems == []
+
+
+def test_table_translation_passes_although_the_parser_adds_tbody_and_drops_comments(tmp_path):
+    key = ("<!-- begin: sweep -->\n<table>\n<tr><th>model</th><th>errors</th></tr>\n"
+           "<tr><td>teacher</td><td>16</td></tr>\n</table>\n<!-- end: sweep -->\n")
+    value = "<table>\n<tr><th>ආකෘතිය</th><th>දෝෂ</th></tr>\n<tr><td>ගුරු ආකෘතිය</td><td>16</td></tr>\n</table>\n"
+    resolution = catalog_of(tmp_path, {key: value}).resolve(key)
+    assert resolution.state == "translated", errors(resolution)
+    assert "ගුරු ආකෘතිය" in resolution.html and "<tbody>" in resolution.html
+
+
+def test_table_translation_with_a_foreign_attribute_is_still_rejected(tmp_path):
+    key = "<table>\n<tr><td>16</td></tr>\n</table>\n"
+    value = '<table>\n<tr><td data-x="1">16</td></tr>\n</table>\n'
+    resolution = catalog_of(tmp_path, {key: value}).resolve(key)
+    assert resolution.state == "invalid"
+    assert any("sanitizer removes" in message for message in errors(resolution))
+
+
 def test_language_name_kept_as_is_is_not_called_untranslated(tmp_path):
     resolution = catalog_of(tmp_path, {"සිංහල": "සිංහල"}, page="_site").resolve("සිංහල")
     assert resolution.state == "translated" and resolution.problems == []
