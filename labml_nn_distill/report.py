@@ -266,10 +266,10 @@ def study_markdown(results: dict) -> str:
     return '\n'.join([
         '## The study',
         '',
-        f'From [experiment.py](experiment.py): `{results["command"]}` (seeds '
-        f'{", ".join(map(str, results["seeds"]))}; T = {results["temperature"]:g}, '
+        f'From [experiment.py](experiment.py): `{results["command"]}` '
+        f'(seed{"s" if n > 1 else ""} {", ".join(map(str, results["seeds"]))}; T = {results["temperature"]:g}, '
         f'α = {results["alpha"]:g}; {results["train_examples"]:,} training digits; '
-        f'{results["wall_time_s"]:.0f} s on {results["machine"]}). Test accuracy and errors on '
+        f'{results["wall_time_s"]:.1f} s on {results["machine"]}). Test accuracy and errors on '
         f'the 1,000 test digits, mean ± sd over seeds.',
         '',
         html_table(['model', 'parameters', 'test accuracy (%)', 'test errors'], rows),

@@ -90,3 +90,17 @@ def test_study_elsewhere_leaves_the_results_page_alone(tmp_path):
     before = (PACKAGE / 'results.md').read_bytes()
     publish_study({}, tmp_path, [])
     assert (PACKAGE / 'results.md').read_bytes() == before and not any(tmp_path.iterdir())
+
+
+def test_study_plots_are_byte_for_byte_deterministic(tmp_path):
+    from types import SimpleNamespace
+    from labml_nn_distill.experiment import PHASES, write_plots
+    history = [{'epoch': e, 'valid_accuracy': 90.0 + e} for e in range(1, 4)]
+    runs = {0: {phase: SimpleNamespace(history=history) for phase in PHASES}}
+    summary = {phase: {'errors_mean': 20.0 + i, 'errors_sd': 0.0} for i, phase in enumerate(PHASES)}
+    for folder in ('a', 'b'):
+        (tmp_path / folder).mkdir()
+        write_plots(runs, summary, tmp_path / folder)
+    for name in ('accuracy.svg', 'errors.svg'):
+        first, second = (tmp_path / 'a' / name).read_bytes(), (tmp_path / 'b' / name).read_bytes()
+        assert first == second and b'<dc:date>' not in first, name
