@@ -326,11 +326,14 @@ def write_plots(runs: dict, summary: dict, output_dir: Path):
     """
     ### Two SVG plots: accuracy per epoch for each run, and test errors per model
 
-    matplotlib's `Agg` backend draws without a display.
+    matplotlib's `Agg` backend draws without a display. [`save_svg`](report.html) writes the
+    same bytes for the same numbers, so a rerun that measured the same does not change the
+    committed plots of the results page.
     """
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+    from labml_nn_distill.report import save_svg
 
     # Test accuracy after each epoch, one line per run (and seed)
     figure, axes = plt.subplots(figsize=(7, 4.5))
@@ -344,8 +347,7 @@ def write_plots(runs: dict, summary: dict, output_dir: Path):
     axes.grid(alpha=0.3)
     axes.legend()
     figure.tight_layout()
-    figure.savefig(output_dir / 'accuracy.svg')
-    plt.close(figure)
+    save_svg(figure, output_dir / 'accuracy.svg')
 
     # Test errors per model, mean over seeds with the standard deviation as error bar
     figure, axes = plt.subplots(figsize=(6, 4))
@@ -358,8 +360,7 @@ def write_plots(runs: dict, summary: dict, output_dir: Path):
     axes.margins(y=0.12)
     axes.set(ylabel='test errors', title=f'Test errors per model, {len(runs)} seed' + 's' * (len(runs) > 1))
     figure.tight_layout()
-    figure.savefig(output_dir / 'errors.svg')
-    plt.close(figure)
+    save_svg(figure, output_dir / 'errors.svg')
 
 
 def run_entry(result: RunResult) -> dict:
@@ -418,7 +419,7 @@ def study(args: argparse.Namespace) -> dict:
     write_plots(runs, summary, args.output_dir)
     results['wall_time_s'] = time.perf_counter() - started
     (args.output_dir / 'results.json').write_text(json.dumps(results, indent=2))
-    # The [results page](results.md) shows the study written to the repository's `results/`
+    # The [results page](results.md) shows the study written to the repository's `results/`.
     from labml_nn_distill.report import publish_study
     publish_study(results, args.output_dir, sys.argv[1:])
     print('\n' + table)

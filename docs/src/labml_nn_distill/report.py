@@ -20,8 +20,8 @@ Every number that the [results page](results.md) shows comes from a run. Each ru
 
 Step 3 is a pure function of the JSON, so `tests/test_distill_paper_results.py` can render
 the block again from the committed JSON and compare: a number typed into the page by hand
-fails the test. With `--output-dir DIR` all three go under `DIR` instead (the tests use this),
-and the committed page is left alone.
+fails the test. With `--output-dir DIR` they go to `DIR/<page>.json`, `DIR/images/` and
+`DIR/results.md` instead (the tests use this), and the committed page is left alone.
 
 The SVGs are deterministic too: matplotlib salts the ids in an SVG with a random string and
 stamps the date, unless we fix the salt and drop the date. Then the same run gives the same
@@ -167,7 +167,8 @@ def save_svg(figure, path: Path):
     ### Save a matplotlib figure as a deterministic SVG
 
     A fixed `svg.hashsalt` gives the same element ids every time; `Date: None` leaves out
-    the timestamp.
+    the timestamp; `svg.fonttype: 'path'` draws text as outlines, so the plot looks the same
+    whatever fonts the reader has.
     """
     import matplotlib
     import matplotlib.pyplot as plt
@@ -265,10 +266,10 @@ def study_markdown(results: dict) -> str:
     return '\n'.join([
         '## The study',
         '',
-        f'From [experiment.py](experiment.py): `{results["command"]}` (seeds '
-        f'{", ".join(map(str, results["seeds"]))}; T = {results["temperature"]:g}, '
+        f'From [experiment.py](experiment.py): `{results["command"]}` '
+        f'(seed{"s" if n > 1 else ""} {", ".join(map(str, results["seeds"]))}; T = {results["temperature"]:g}, '
         f'α = {results["alpha"]:g}; {results["train_examples"]:,} training digits; '
-        f'{results["wall_time_s"]:.0f} s on {results["machine"]}). Test accuracy and errors on '
+        f'{results["wall_time_s"]:.1f} s on {results["machine"]}). Test accuracy and errors on '
         f'the 1,000 test digits, mean ± sd over seeds.',
         '',
         html_table(['model', 'parameters', 'test accuracy (%)', 'test errors'], rows),
