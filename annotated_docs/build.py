@@ -129,10 +129,10 @@ def build(sources, out_dir: Path, translations_root: Path, base_url: str = "") -
                 if output in outputs:
                     continue   # another page shows the same image
                 try:
-                    content = Path(image_source).read_bytes()
+                    content = (root.folder / image_source).read_bytes()
                 except OSError:
-                    errors.append(BuildError(file, line, f"image not found: {image_source}; add "
-                                             "the file or fix the path", image_source))
+                    errors.append(BuildError(file, line, f"image not found: {root.folder / image_source}; "
+                                             "add the file or fix the path", image_source))
                     continue
                 outputs[output] = _hash(content)
                 _produce(staging, out_dir, old, output, outputs[output], result,

@@ -38,7 +38,8 @@ class Section:
 class Image:
     """A local image a page shows: copied to `output` (site-relative), as the page links it."""
     output: str                    # 'figures/loss.png', 'extra/figures/loss.png'
-    source: str                    # the file to copy, as a path the build can open
+    source: str                    # the file to copy, relative to the source folder (so the
+                                   # build's manifest is the same wherever the checkout lives)
     line: int                      # where the notes name it, for the error when it is gone
 
 
@@ -194,7 +195,7 @@ def _image(source_path: Path, source_root: Path, prefix: str, src: str, line: in
     if not file.is_file():
         raise BuildError(source_path, line, f"image not found: {file}; add the file or fix "
                          "the path (it is relative to the source file)", src)
-    return Image(output=prefix + relative_to_root, source=str(file), line=line)
+    return Image(output=prefix + relative_to_root, source=relative_to_root, line=line)
 
 
 def _front_matter_text(front_matter: dict, name: str, file: Path) -> str:

@@ -206,3 +206,18 @@ def test_unreadable_source_names_the_file_and_leaves_the_output(site, monkeypatc
     monkeypatch.undo()
     assert "large.py" in str(raised.value) and "unreadable: Permission denied" in str(raised.value)
     assert snapshot(out) == before
+
+
+def test_output_does_not_depend_on_where_the_checkout_lives(tmp_path, monkeypatch):
+    """The committed docs/ must match a build in CI's checkout: the manifest records the
+    tutorial's images relative to the source folder, never as this machine's paths."""
+    source = REPO / "labml_nn_distill"
+    assert any(source.glob("images/*.svg")), "the tutorial shows images; this test needs one"
+    build(source, tmp_path / "absolute", REPO / "translations")
+    moved = tmp_path / "elsewhere" / "labml_nn_distill"
+    shutil.copytree(source, moved, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.chdir(moved.parent)
+    build(Path("labml_nn_distill"), tmp_path / "relative", REPO / "translations")
+    manifest = (tmp_path / "absolute" / ".manifest.json").read_text()
+    assert "images/" in manifest and str(REPO) not in manifest and str(tmp_path) not in manifest
+    assert snapshot(tmp_path / "absolute") == snapshot(tmp_path / "relative")
