@@ -70,7 +70,8 @@ class Outputs:
         return cls(output_dir, output_dir / 'images', output_dir / 'results.md')
 
 
-def arguments(page: str, description: str, seeds: list[int], epochs: int) -> argparse.ArgumentParser:
+def arguments(page: str, description: str, seeds: list[int], epochs: int,
+              teacher_epochs: int = TEACHER_EPOCHS) -> argparse.ArgumentParser:
     """
     ### The options every page has
 
@@ -81,8 +82,8 @@ def arguments(page: str, description: str, seeds: list[int], epochs: int) -> arg
                         help=f'seeds of teachers, students and batch order (default: {seeds})')
     parser.add_argument('--epochs', type=int, default=epochs,
                         help=f'epochs of every student (default: {epochs})')
-    parser.add_argument('--teacher-epochs', type=int, default=TEACHER_EPOCHS,
-                        help=f'epochs of every teacher (default: {TEACHER_EPOCHS})')
+    parser.add_argument('--teacher-epochs', type=int, default=teacher_epochs,
+                        help=f'epochs of every teacher (default: {teacher_epochs})')
     parser.add_argument('--threads', type=int, default=1,
                         help='torch CPU threads (default: 1; see the notes)')
     parser.add_argument('--train-subset', type=int, default=None,
@@ -236,17 +237,42 @@ def replace_block(text: str, page: str, block: str) -> str:
     return re.sub(pattern, lambda _: marked, text, count=1, flags=re.DOTALL)
 
 
-def publish(page: str, results: dict, markdown: str, outputs: Outputs):
+# What a rerun changes although it measured the same: the run's identity, its duration,
+# the machine, and how the command was spelled
+VOLATILE = {'uuid', 'wall_time_s', 'machine', 'command'}
+
+
+def measured(results):
+    """
+    ### The results without their volatile fields, for comparing two runs
+    """
+    if isinstance(results, dict):
+        return {key: measured(value) for key, value in results.items() if key not in VOLATILE}
+    if isinstance(results, list):
+        return [measured(value) for value in results]
+    return results
+
+
+def publish(page: str, results: dict, markdown: str, outputs: Outputs) -> bool:
     """
     ### Write the JSON and regenerate the page's block of the results page
+
+    Only when the numbers changed. A rerun that measured exactly what the JSON already
+    holds (the CPU path is deterministic) leaves the JSON and the page as they are, so
+    running a page, or the study, does not make the committed site stale.
     """
+    json_path = outputs.data_dir / f'{page}.json'
+    if json_path.exists() and measured(json.loads(json_path.read_text())) == measured(json.loads(json.dumps(results))):
+        print(f'Results: the same numbers as {json_path}; it and the results page are left as they are.')
+        return False
     outputs.data_dir.mkdir(parents=True, exist_ok=True)
-    (outputs.data_dir / f'{page}.json').write_text(json.dumps(results, indent=1, sort_keys=True) + '\n')
+    json_path.write_text(json.dumps(results, indent=1, sort_keys=True) + '\n')
     # A results page under `--output-dir` starts as a copy of the committed one
     page_path = outputs.results_page
     text = page_path.read_text() if page_path.exists() else (PACKAGE / 'results.md').read_text()
     page_path.write_text(replace_block(text, page, markdown))
     print(f'Results: {outputs.data_dir / f"{page}.json"}; page: {page_path}; plots: {outputs.images_dir}')
+    return True
 
 
 def study_markdown(results: dict) -> str:
@@ -297,9 +323,9 @@ def publish_study(results: dict, output_dir: Path, argv: list[str]):
               'command': ' '.join(['python -m labml_nn_distill.experiment', *argv]), 'machine': machine(),
               'runs': {seed: {phase: {'uuid': run['uuid'], 'test_errors': run['test_errors']}
                               for phase, run in phases.items()} for seed, phases in results['runs'].items()}}
-    # The study's own plots, under the names the block shows
     outputs = Outputs.at(None)
-    outputs.images_dir.mkdir(parents=True, exist_ok=True)
-    for name in ('accuracy', 'errors'):
-        (outputs.images_dir / f'experiment_{name}.svg').write_bytes((Path(output_dir) / f'{name}.svg').read_bytes())
-    publish('experiment', record, study_markdown(record), outputs)
+    if publish('experiment', record, study_markdown(record), outputs):
+        # The study's own plots, under the names the block shows
+        outputs.images_dir.mkdir(parents=True, exist_ok=True)
+        for name in ('accuracy', 'errors'):
+            (outputs.images_dir / f'experiment_{name}.svg').write_bytes((Path(output_dir) / f'{name}.svg').read_bytes())

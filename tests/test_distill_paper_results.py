@@ -104,3 +104,41 @@ def test_study_plots_are_byte_for_byte_deterministic(tmp_path):
     for name in ('accuracy.svg', 'errors.svg'):
         first, second = (tmp_path / 'a' / name).read_bytes(), (tmp_path / 'b' / name).read_bytes()
         assert first == second and b'<dc:date>' not in first, name
+
+
+def test_a_rerun_with_the_same_numbers_leaves_the_results_alone(tmp_path):
+    from labml_nn_distill.report import Outputs, publish
+    outputs = Outputs.at(tmp_path)
+    first = {'seeds': [0], 'errors': [31, 29], 'runs': {'0': {'uuid': 'a'}}, 'wall_time_s': 70.0,
+             'machine': 'here', 'command': 'python -m labml_nn_distill.x'}
+    assert publish('x', first, 'errors: 31, 29', outputs)
+    saved_json = (tmp_path / 'x.json').read_bytes()
+    saved_page = (tmp_path / 'results.md').read_bytes()
+    # Another run, elsewhere, spelled differently, with the same numbers: nothing changes
+    rerun = {**first, 'runs': {'0': {'uuid': 'b'}}, 'wall_time_s': 99.0, 'machine': 'there',
+             'command': 'python labml_nn_distill/x.py'}
+    assert not publish('x', rerun, 'errors: 31, 29 (99 s)', outputs)
+    assert (tmp_path / 'x.json').read_bytes() == saved_json
+    assert (tmp_path / 'results.md').read_bytes() == saved_page
+    # A number changed: both are rewritten
+    changed = {**rerun, 'errors': [31, 28]}
+    assert publish('x', changed, 'errors: 31, 28', outputs)
+    assert json.loads((tmp_path / 'x.json').read_text())['errors'] == [31, 28]
+    assert page_block((tmp_path / 'results.md').read_text(), 'x') == 'errors: 31, 28'
+
+
+def test_temperature_sweep_page_says_what_its_committed_numbers_show():
+    """The sentences of temperature_sweep.py against the committed sweep."""
+    summary = committed('temperature_sweep')['summary']
+    fewer = {name: summary[name]['fewer_than_label_smoothing'] for name in summary
+             if name.startswith('T=')}
+    errors = {name: summary[name]['errors'][0] for name in fewer}
+    # T = 1 worse than label smoothing, by more than its spread
+    assert fewer['T=1'][0] < -fewer['T=1'][1]
+    # T = 2 about as good: within the spread of the paired difference
+    assert abs(fewer['T=2'][0]) <= max(fewer['T=2'][1], 1.0)
+    # every T >= 4 better, more so as T grows, best at T = 20
+    high = ['T=4', 'T=8', 'T=16', 'T=20']
+    assert all(fewer[name][0] > 0 for name in high)
+    assert [errors[name] for name in high] == sorted((errors[name] for name in high), reverse=True)
+    assert min(errors, key=errors.get) == 'T=20'
