@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> dict:
     ### Run, then write the JSON, the plot and the results block
     """
     started = time.perf_counter()
-    parser = arguments('ensemble', 'Distil an ensemble of teachers into one student.', seeds=[0, 1, 2], epochs=20)
+    parser = arguments('ensemble', 'Distil an ensemble of teachers into one student.', seeds=[0, 1, 2], epochs=30, teacher_epochs=15)
     parser.add_argument('--temperature', type=float, default=DistillationConfigs.temperature,
                         help='distillation temperature, also the temperature of the average (default: 8)')
     args = parser.parse_args(argv)

@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> dict:
     ### Run every seed, then write the JSON, the plot and the results block
     """
     started = time.perf_counter()
-    parser = arguments('omitted_class', 'Distil a student that never sees a 3.', seeds=[0, 1, 2], epochs=20)
+    parser = arguments('omitted_class', 'Distil a student that never sees a 3.', seeds=[0, 1, 2], epochs=30, teacher_epochs=15)
     parser.add_argument('--temperature', type=float, default=DistillationConfigs.temperature,
                         help='distillation temperature (default: 8)')
     parser.add_argument('--max-bias', type=float, default=10.0,
