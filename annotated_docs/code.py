@@ -13,10 +13,18 @@ from pygments.util import ClassNotFound
 _PYTHON = PythonLexer(stripnl=False, ensurenl=False)
 
 
+_CSS_CLASSES: dict = {}
+
+
 def _css_class(token_type) -> str:
-    while token_type not in STANDARD_TYPES:
-        token_type = token_type.parent
-    return STANDARD_TYPES[token_type]
+    """The short class of the nearest standard token type (remembered per type)."""
+    css = _CSS_CLASSES.get(token_type)
+    if css is None:
+        standard = token_type
+        while standard not in STANDARD_TYPES:
+            standard = standard.parent
+        css = _CSS_CLASSES[token_type] = STANDARD_TYPES[standard]
+    return css
 
 
 def highlight_lines(source: str, lexer=_PYTHON) -> list[str]:
@@ -24,6 +32,11 @@ def highlight_lines(source: str, lexer=_PYTHON) -> list[str]:
     lines = [[]]
     for token_type, value in lexer.get_tokens(source):
         css = _css_class(token_type)
+        if "\n" not in value:                 # most tokens: no line break to split at
+            if value:
+                escaped = html.escape(value, quote=False)
+                lines[-1].append(f'<span class="{css}">{escaped}</span>' if css else escaped)
+            continue
         for index, piece in enumerate(value.split("\n")):
             if index:
                 lines.append([])
