@@ -4,6 +4,7 @@ Highlighting the whole file at once (rather than each section's lines) keeps mul
 strings and brackets lexed correctly; splitting tokens at newlines keeps every line's
 `<span>`s balanced, so any subset of lines can be shown with its own line numbers.
 """
+import functools
 import html
 
 from pygments.lexers import PythonLexer, get_lexer_by_name
@@ -27,36 +28,39 @@ def _css_class(token_type) -> str:
     return css
 
 
-def highlight_lines(source: str, lexer=_PYTHON) -> list[str]:
-    """HTML for each line of `source` (without newlines); index 0 is line 1."""
+def highlight_lines(source: str, lexer=_PYTHON, quote: bool = False) -> list[str]:
+    """HTML for each line of `source` (without newlines); index 0 is line 1. `quote` escapes
+    quotes too, as the canonical spelling of notes does."""
     lines = [[]]
     for token_type, value in lexer.get_tokens(source):
         css = _css_class(token_type)
         if "\n" not in value:                 # most tokens: no line break to split at
             if value:
-                escaped = html.escape(value, quote=False)
+                escaped = html.escape(value, quote=quote)
                 lines[-1].append(f'<span class="{css}">{escaped}</span>' if css else escaped)
             continue
         for index, piece in enumerate(value.split("\n")):
             if index:
                 lines.append([])
             if piece:
-                escaped = html.escape(piece, quote=False)
+                escaped = html.escape(piece, quote=quote)
                 lines[-1].append(f'<span class="{css}">{escaped}</span>' if css else escaped)
     rendered = ["".join(parts) for parts in lines]
     source_line_count = len(source.splitlines())
     return rendered[:source_line_count] + [""] * (source_line_count - len(rendered))
 
 
+@functools.lru_cache(maxsize=8192)
 def highlight_inline(code: str) -> str:
-    """Inline code in notes, read as Python."""
-    return "".join(highlight_lines(code.replace("\n", " ")))
+    """Inline code in notes, read as Python (the same snippet recurs: each is lexed once)."""
+    return "".join(highlight_lines(code.replace("\n", " "), quote=True))
 
 
 def highlight_block(code: str, language: str) -> str:
-    """A fenced code block in notes; Python when no language is named, plain when unknown."""
+    """A fenced code block in notes; Python when no language is named, plain when unknown.
+    Quotes are escaped, as in the canonical spelling of notes."""
     try:
         lexer = get_lexer_by_name(language or "python", stripnl=False, ensurenl=False)
     except ClassNotFound:
-        return html.escape(code, quote=False)
-    return "\n".join(highlight_lines(code, lexer))
+        return html.escape(code, quote=True)
+    return "\n".join(highlight_lines(code, lexer, quote=True))

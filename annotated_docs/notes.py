@@ -13,6 +13,7 @@
 * Soft line breaks render as a space, so every paragraph is on one line.
 * The section's final line break belongs to its last paragraph (see `_keep_final_break`).
 """
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +49,7 @@ def render_notes(markdown: str, file: Path, first_line: int = 1) -> Notes:
     _keep_final_break(tokens, markdown)
     front_matter = _front_matter(tokens, env)
     rendered = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, env)
-    return Notes(html=canonicalise(rendered), front_matter=front_matter,
+    return Notes(html=_canonical(rendered, tokens), front_matter=front_matter,
                  heading=_first_text(tokens, "heading_open", tag="h1"),
                  first_paragraph=_first_text(tokens, "paragraph_open"),
                  images=tuple(env["images"]))
@@ -135,9 +136,28 @@ def _plain_text(children) -> str:
     return "".join(parts)
 
 
+def _canonical(rendered: str, tokens) -> str:
+    """The canonical spelling of the rendered notes (see `canonical`).
+
+    markdown-it already escapes text and attribute values as the canonical form does, except
+    for `'`, and the MathML is canonicalised as it is made; only raw HTML written in the
+    notes can be spelled any way, and only then do we parse and re-serialise the whole.
+    `tests/test_site_notes.py` checks that the result is a fixed point of `canonicalise`."""
+    raw_html = any(token.type == "html_block"
+                   or any(child.type == "html_inline" for child in token.children or ())
+                   for token in tokens)
+    return canonicalise(rendered) if raw_html else rendered.replace("'", "&#x27;")
+
+
+@functools.lru_cache(maxsize=4096)
+def _mathml(latex: str, display: bool) -> str:
+    """MathML in canonical spelling; a formula used again is converted once."""
+    return canonicalise(_MATH.convert_with_local_state(latex, displaystyle=display))
+
+
 def _math(latex: str, display: bool, token, env) -> str:
     try:
-        return _MATH.convert_with_local_state(latex, displaystyle=display)
+        return _mathml(latex, display)
     except LatexError as error:
         line = env["first_line"] + token.meta.get("line", (token.map or [0])[0])
         delimiter = "$$" if display else "$"

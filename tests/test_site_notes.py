@@ -116,3 +116,35 @@ def test_non_utf8_source_names_file_and_line(tmp_path):
     with pytest.raises(BuildError) as raised:
         load_page(bad, tmp_path)
     assert raised.value.line == 2 and "UTF-8" in str(raised.value)
+
+
+TRICKY_NOTES = [
+    "It's the teacher's \"soft\" target & more <than> that.",
+    "A [link](large.py#it's) and ![an image's alt](https://example.org/x.png 'it''s').",
+    "Math with a prime $f'(x)$ and display $$\\frac{a'}{b}$$ and `code's` here.",
+    "Raw <em title='single'>HTML</em> with <br/> and an entity &copy; &#39; &quot;",
+    "<div align=right>\n\nblock <b>raw</b>\n\n</div>\n\n<!-- a comment -->",
+    "```python\nx = 'a' if y else \"b\"\n```",
+]
+
+
+@pytest.mark.parametrize("markdown", TRICKY_NOTES)
+def test_rendered_notes_are_already_canonical(markdown):
+    from annotated_docs.canonical import canonicalise
+    rendered = html(markdown)
+    assert canonicalise(rendered) == rendered
+
+
+def test_every_section_of_the_tutorial_is_rendered_canonical():
+    """The fast path (no re-parse without raw HTML) gives what the full canonicaliser gives,
+    on every note of the tutorial and of the fixture: translation keys depend on it."""
+    from annotated_docs.canonical import canonicalise
+    checked = 0
+    for root in (REPO / "labml_nn_distill", FIXTURE):
+        for file in sorted([*root.rglob("*.py"), *root.rglob("*.md")]):
+            if "__pycache__" in file.parts:
+                continue
+            for section in load_page(file, root, "").sections:
+                assert canonicalise(section.notes_html) == section.notes_html, (file, section)
+                checked += 1
+    assert checked > 200
