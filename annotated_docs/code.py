@@ -28,11 +28,18 @@ def _css_class(token_type) -> str:
     return css
 
 
-def highlight_lines(source: str, lexer=_PYTHON, quote: bool = False) -> list[str]:
+def lex(source: str, lexer=_PYTHON) -> list[tuple]:
+    """Pygments' tokens of the whole source, as `(token type, text)` pairs. A page lexes its
+    source once: the section splitter finds comments in these tokens, and the code column
+    is highlighted from them."""
+    return list(lexer.get_tokens(source))
+
+
+def highlight_lines(source: str, lexer=_PYTHON, quote: bool = False, tokens=None) -> list[str]:
     """HTML for each line of `source` (without newlines); index 0 is line 1. `quote` escapes
-    quotes too, as the canonical spelling of notes does."""
+    quotes too, as the canonical spelling of notes does. `tokens`: the source already lexed."""
     lines = [[]]
-    for token_type, value in lexer.get_tokens(source):
+    for token_type, value in (lexer.get_tokens(source) if tokens is None else tokens):
         css = _css_class(token_type)
         if "\n" not in value:                 # most tokens: no line break to split at
             if value:

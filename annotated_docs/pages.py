@@ -138,8 +138,9 @@ def load_page(source_path: Path, source_root: Path, prefix: str = "") -> Page:
     text = read_source(source_path)
     relative = source_path.relative_to(source_root)
     if source_path.suffix == ".py":
-        raw_sections = sections.split_python(text, source_path)
-        highlighted = code.highlight_lines(text)
+        tokens = code.lex(text)
+        raw_sections = sections.split_python(text, source_path, tokens)
+        highlighted = code.highlight_lines(text, tokens=tokens)
     else:
         raw_sections = sections.split_markdown(text)
         highlighted = []

@@ -8,7 +8,9 @@ of the code that follows it:
   `class` line), so the signature is shown beside the notes that explain it;
 * a run of whole-line comments starts a section, unless it sits inside brackets (a comment
   in the middle of an expression stays in the code; splitting there would cut a statement
-  in two) or inside a signature that belongs to a docstring's section;
+  in two) or inside a signature that belongs to a docstring's section. Comments, strings and
+  brackets are told apart by the Pygments tokens that also highlight the code column, so a
+  page's source is lexed once;
 * notes followed by no code of their own join the notes that follow them;
 * sections with neither notes nor code are dropped.
 
@@ -16,11 +18,12 @@ Code keeps its own source line numbers. A `.md` file is one section of notes.
 """
 import ast
 import inspect
-import io
-import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+from pygments.token import Comment, Punctuation
+
+from . import code
 from .errors import BuildError
 
 
@@ -45,8 +48,9 @@ def split_markdown(source: str) -> list[RawSection]:
     return [RawSection(notes=source, notes_line=1, code_lines=())] if source.strip() else []
 
 
-def split_python(source: str, file: Path) -> list[RawSection]:
-    """Sections of a Python source; raises BuildError naming the line of a syntax error."""
+def split_python(source: str, file: Path, tokens: list[tuple] | None = None) -> list[RawSection]:
+    """Sections of a Python source; raises BuildError naming the line of a syntax error.
+    `tokens`: the source's Pygments tokens, when the caller has lexed it already."""
     try:
         tree = ast.parse(source, filename=str(file))
     except SyntaxError as error:
@@ -54,7 +58,7 @@ def split_python(source: str, file: Path) -> list[RawSection]:
     lines = source.splitlines()
     docstrings = _docstring_notes(tree, lines)
     signatures = [range(note.start, note.hidden.start) for note in docstrings]
-    comments = _comment_notes(source, file, lines, signatures)
+    comments = _comment_notes(code.lex(source) if tokens is None else tokens, signatures)
     notes = sorted(docstrings + comments, key=lambda note: note.start)
     return _assemble(notes, lines)
 
@@ -109,28 +113,28 @@ def _stands_alone(expr: ast.Expr, lines: list[str]) -> bool:
     return not before.strip() and (not after or after.startswith("#"))
 
 
-def _comment_notes(source: str, file: Path, lines: list[str], signatures: list[range]) -> list[_Note]:
-    """Runs of whole-line comments outside brackets and signatures, as notes."""
+def _comment_notes(tokens: list[tuple], signatures: list[range]) -> list[_Note]:
+    """Runs of whole-line comments outside brackets and signatures, as notes. The source
+    parsed (the caller checked), so its brackets balance and its strings close."""
     comment_lines: dict[int, str] = {}
     depth = 0
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type == tokenize.OP and token.string in "([{":
-                depth += 1
-            elif token.type == tokenize.OP and token.string in ")]}":
-                depth -= 1
-            elif token.type == tokenize.COMMENT and depth == 0:
-                number = token.start[0]
-                if lines[number - 1][:token.start[1]].strip():
-                    continue  # a trailing comment belongs to its line of code
-                if number == 1 and token.string.startswith("#!"):
-                    continue  # shebang
-                if any(number in signature for signature in signatures):
-                    continue
-                comment_lines[number] = _comment_text(token.string)
-    except (tokenize.TokenError, IndentationError) as error:
-        line = error.args[1][0] if len(error.args) > 1 and isinstance(error.args[1], tuple) else 0
-        raise BuildError(file, line, f"cannot tokenize: {error.args[0]}")
+    # Where each token starts: its line, and whether code came before it on that line
+    number, code_before = 1, False
+    for token_type, value in tokens:
+        if token_type is Punctuation and value in ("(", "[", "{"):
+            depth += 1
+        elif token_type is Punctuation and value in (")", "]", "}"):
+            depth -= 1
+        elif token_type in Comment and depth == 0 and not code_before:
+            # A trailing comment (code before it) belongs to its line of code
+            if not (number == 1 and value.startswith("#!")) \
+                    and not any(number in signature for signature in signatures):
+                comment_lines[number] = _comment_text(value)
+        if "\n" in value:
+            number += value.count("\n")
+            code_before = bool(value[value.rindex("\n") + 1:].strip())
+        elif not code_before and value.strip():
+            code_before = True
     notes = []
     run: list[int] = []
     for number in sorted(comment_lines) + [None]:

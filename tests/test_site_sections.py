@@ -72,3 +72,53 @@ def test_syntax_error_names_the_line_and_text():
 def test_markdown_file_is_one_section():
     assert [(s.notes, s.code_lines) for s in split_markdown("# T\n\ntext\n")] == [("# T\n\ntext\n", ())]
     assert split_markdown("\n\n") == []
+
+
+def test_hash_lines_inside_multi_line_strings_and_f_strings_stay_code():
+    source = ('x = """\n# inside a string\n"""  # trailing\n'
+              "y = f\"{'#'}{[1, (2)][0]}(\"\n# Note\nz = 1\n")
+    assert split(source) == [("", (1, 2, 3, 4)), ("Note\n", (6,))]
+
+
+def test_comment_inside_a_signature_without_docstring_stays_code():
+    source = "def f(\n    a,\n    # about b\n    b,\n):\n    # Body note\n    return a\n"
+    assert split(source) == [("", (1, 2, 3, 4, 5)), ("Body note\n", (7,))]
+
+
+def test_shebang_and_windows_line_endings():
+    source = "#!/usr/bin/env python\r\n# Note\r\nx = 1\r\n"
+    assert split(source) == [("", (1,)), ("Note\n", (3,))]
+
+
+def _tokenize_comment_lines(source):
+    """What Python's own tokenizer calls a whole-line comment outside brackets: the
+    reference the Pygments tokens must agree with."""
+    import io
+    import tokenize
+    found, depth = set(), 0
+    lines = source.splitlines()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.OP and token.string in "([{":
+            depth += 1
+        elif token.type == tokenize.OP and token.string in ")]}":
+            depth -= 1
+        elif token.type == tokenize.COMMENT and depth == 0 \
+                and not lines[token.start[0] - 1][:token.start[1]].strip():
+            found.add(token.start[0])
+    return found
+
+
+def test_comments_found_agree_with_pythons_tokenizer_on_every_source_here():
+    from pathlib import Path
+    from annotated_docs import code
+    from annotated_docs.sections import _comment_notes
+    root = Path(__file__).resolve().parent.parent
+    files = [path for folder in ("labml_nn_distill", "annotated_docs", "tests", "benchmarks")
+             for path in sorted((root / folder).rglob("*.py"))]
+    assert len(files) > 30
+    for path in files:
+        source = path.read_text(encoding="utf-8")
+        notes = _comment_notes(code.lex(source), signatures=[])
+        ours = {number for note in notes for number in note.hidden}
+        expected = _tokenize_comment_lines(source) - ({1} if source.startswith("#!") else set())
+        assert ours == expected, path
