@@ -105,3 +105,19 @@ def test_page_writes_json_plot_and_results_block_without_touching_the_committed_
     assert (PACKAGE / 'results.md').read_text() == committed
     # The pages share the teacher of seed 0 through its labml run
     assert len(list((logs_dir / 'mnist5k_paper_teacher').iterdir())) == (2 if name == 'ensemble' else 1)
+
+
+def test_omitted_class_students_see_jittered_digits_and_the_page_says_so(logs_dir, tmp_path):
+    def run(name, *options):
+        return omitted_class.main([*REDUCED, *options, '--output-dir', str(tmp_path / name),
+                                   '--logs-dir', str(logs_dir)])
+    jittered, plain = run('jittered'), run('plain', '--no-jitter', '--teacher-outputs', 'cached')
+    assert (jittered['jitter'], jittered['teacher_outputs']) == (True, 'exact')
+    assert (plain['jitter'], plain['teacher_outputs']) == (False, 'cached')
+    assert 'the teacher&#x27;s logits computed for every shifted batch' in \
+        omitted_class.results_markdown(jittered).replace("'", '&#x27;')
+    assert 'no 3s, not shifted;' in omitted_class.results_markdown(plain)
+    # Shifted batches are other inputs: the students end elsewhere
+    assert jittered['per_seed']['0']['curve'] != plain['per_seed']['0']['curve']
+    with pytest.raises(SystemExit):
+        omitted_class.main([*REDUCED, '--teacher-outputs', 'approximate'])

@@ -35,8 +35,11 @@ operation, `logits[view, indices]`.
   nothing. The cache holds the teacher's logits on the *unshifted* image (flipped when the
   batch flipped it), and the student, shown a shifted image, is pulled towards the teacher's
   view of the centred one. This is an approximation: a few pixels of shift barely move a
-  trained, augmentation-invariant teacher's output, but the targets are no longer exactly
-  the teacher's on the student's input.
+  trained teacher's top class, but they do move the small probabilities that carry what it
+  knows about the other classes, and the targets are no longer the teacher's on the
+  student's input. Where those small probabilities are all a student learns from, as on the
+  [omitted class](omitted_class.html) page, whose students never see a 3, the approximation
+  costs recognised 3s; that page runs the teacher on every batch.
 
 `--teacher-outputs exact` keeps the exact path: the teacher runs on every augmented batch
 the student sees. `cached`, the default, is exact for the default study (its students see
