@@ -62,6 +62,7 @@ from labml_nn_distill.experiment import mean_sd
 from labml_nn_distill.report import (Outputs, arguments, html_table, publish, pyplot, run_record,
                                      save_svg, setup, trained_teacher)
 from labml_nn_distill.small import MnistStudent
+from labml_nn_distill.teacher_cache import TEACHER_OUTPUTS
 from labml_nn_distill.train import TrainConfigs, predict, train
 
 # The digit left out of the transfer set
@@ -253,7 +254,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument('--jitter', action=argparse.BooleanOptionalAction, default=True,
                         help='shift every transfer batch by up to two pixels, for both students '
                              '(default: on; --no-jitter trains on the digits as they are)')
-    parser.add_argument('--teacher-outputs', choices=['exact', 'cached'], default='exact',
+    parser.add_argument('--teacher-outputs', choices=TEACHER_OUTPUTS, default='exact',
                         help="exact (default): the teacher's logits for every shifted batch; cached: "
                              'its logits for the unshifted digits, computed once')
     args = parser.parse_args(argv)
