@@ -27,6 +27,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from . import code
 from .canonical import canonicalise
 from .errors import BuildError
+from .paths import page_path
 
 _MATH = LatexToMathML(fancy_error=False)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
@@ -61,10 +62,7 @@ def page_link(target: str) -> str:
         return target
     path, hash_mark, fragment = target.partition("#")
     if path.endswith(".py") or path.endswith(".md"):
-        stem = path[:-3]
-        if stem == "__init__" or stem.endswith("/__init__"):
-            stem = stem[:-len("__init__")] + "index"
-        path = stem + ".html"
+        path = page_path(path) + ".html"
     return path + hash_mark + fragment
 
 

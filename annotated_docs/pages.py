@@ -1,9 +1,9 @@
 """The page model: what one source file becomes, independent of language and template.
 
 A page's path is its source path relative to the source root without the suffix, with
-`__init__` mapped to `index` (`labml_nn_distill/readme.md` -> `readme`). The site's first
-source folder sits at the top of the site; every further folder given to the build sits
-under its own name (`extra/notes.md` -> `extra/notes`), see `source_roots`.
+`__init__` mapped to `index` (`labml_nn_distill/readme.md` -> `readme`), see `paths`. The
+site's first source folder sits at the top of the site; every further folder given to the
+build sits under its own name (`extra/notes.md` -> `extra/notes`), see `source_roots`.
 """
 import html
 import posixpath
@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from . import code, sections
 from .errors import BuildError
 from .notes import render_notes
+from .paths import page_path
 from .placeholders import protect
 
 
@@ -106,11 +107,6 @@ def source_roots(folders) -> list[SourceRoot]:
     return roots
 
 
-def page_path(relative_source: Path) -> str:
-    stem = relative_source.with_suffix("").as_posix()
-    return stem[:-len("__init__")] + "index" if relative_source.stem == "__init__" else stem
-
-
 def source_files(source_root: Path) -> list[Path]:
     """Every .py and .md file under `source_root`, in a stable order (caches excluded)."""
     found = [path for path in Path(source_root).rglob("*")
@@ -166,7 +162,7 @@ def load_page(source_path: Path, source_root: Path, prefix: str = "") -> Page:
     title = _front_matter_text(front_matter, "title", source_path) or heading or relative.stem
     summary_from_front_matter = bool(_front_matter_text(front_matter, "summary", source_path))
     summary = _front_matter_text(front_matter, "summary", source_path) or first_paragraph or ""
-    return Page(path=prefix + page_path(relative),
+    return Page(path=prefix + page_path(relative.as_posix()),
                 source=(Path(source_root.resolve().name) / relative).as_posix(),
                 title=title, summary=summary, sections=tuple(built),
                 summary_from_front_matter=summary_from_front_matter,
