@@ -1,13 +1,15 @@
 """`python -m annotated_docs build | serve | translations ...` (also `annotated-docs`).
 
-The `translations` commands live in `annotated_docs.translations.cli`:
-`add_subparser(subparsers)` adds the `translations` parser; `run(arguments)` runs it and
-returns the exit status.
+The `translations` commands live in `annotated_docs.translations.cli`, which never imports
+the generator: `add_subparser(subparsers)` adds the `translations` parser;
+`run(arguments, english_keys_by_page)` runs it on the English keys this generator reads from
+the sources (`i18n.english_keys_by_page`) and returns the exit status.
 """
 import argparse
-import importlib.util
 import sys
 from pathlib import Path
+
+from .translations import cli as translations_cli
 
 DEFAULT_SOURCE = Path("labml_nn_distill")
 DEFAULT_OUT = Path("docs")
@@ -42,13 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument("--no-build", action="store_true", help="serve OUT as it is")
     serve_parser.set_defaults(func=_serve)
 
-    if importlib.util.find_spec("annotated_docs.translations.cli") is not None:
-        from .translations import cli
-        translations_parser = cli.add_subparser(commands)
-        translations_parser.set_defaults(func=cli.run)
-    else:
-        unavailable = commands.add_parser("translations", help="translator commands (not installed)")
-        unavailable.set_defaults(func=lambda arguments: _fail("annotated_docs.translations.cli is missing"))
+    translations_parser = translations_cli.add_subparser(commands)
+    translations_parser.set_defaults(func=_translations)
 
     arguments = parser.parse_args(argv)
     return arguments.func(arguments) or 0
@@ -100,9 +97,9 @@ def _serve(arguments) -> int:
     return 0
 
 
-def _fail(message: str) -> int:
-    print(message, file=sys.stderr)
-    return 2
+def _translations(arguments) -> int:
+    from .i18n import english_keys_by_page
+    return translations_cli.run(arguments, english_keys_by_page)
 
 
 if __name__ == "__main__":

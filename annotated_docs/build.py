@@ -21,6 +21,7 @@ from pathlib import Path
 from . import i18n, render
 from .errors import BuildError
 from .pages import Heading, Page, SourceRoot, load_page, source_files, source_roots
+from .translations import SITE_PAGE
 
 MANIFEST = ".manifest.json"
 MANIFEST_VERSION = 2
@@ -141,7 +142,7 @@ def build(sources, out_dir: Path, translations_root: Path, base_url: str = "") -
                 output = render.output_path(page_name, lang)
                 digest = _hash(generator, entry["hash"], _json(sites[lang]), _json(langs),
                                _file_hash(translations_root / lang / f"{page_name}.json"),
-                               _file_hash(translations_root / lang / f"{i18n.SITE_PAGE}.json"),
+                               _file_hash(translations_root / lang / f"{SITE_PAGE}.json"),
                                base_url)
                 outputs[output] = digest
 
@@ -162,7 +163,7 @@ def build(sources, out_dir: Path, translations_root: Path, base_url: str = "") -
             for lang in langs:
                 output = render.output_path("index", lang)
                 outputs[output] = _hash(generator, "site index", _json(sites[lang]), _json(langs),
-                                        _file_hash(translations_root / lang / f"{i18n.SITE_PAGE}.json"),
+                                        _file_hash(translations_root / lang / f"{SITE_PAGE}.json"),
                                         base_url)
                 _produce(staging, out_dir, old, output, outputs[output], result,
                          lambda lang=lang: _render_site_index(sites[lang], langs, strings[lang],

@@ -5,13 +5,14 @@ this module only decides what each section shows, restores placeholders from the
 fragments, and collects the problems to report.
 """
 import html
-import importlib.util
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .pages import Heading, Page, english_keys
+from . import translations
+from .pages import Heading, Page, english_keys, load_page, source_files, source_roots
 from .placeholders import restore
+from .translations import SITE_PAGE, load_catalog
 
 ENGLISH = "en"
 
@@ -38,8 +39,6 @@ SITE_STRINGS = (
     "Notes",
     "Code",
 )
-
-SITE_PAGE = "_site"
 
 
 @dataclass(frozen=True)
@@ -69,10 +68,7 @@ class ShownHeading:
 
 def languages(translations_root: Path) -> list[str]:
     """English first, then every `translations/<lang>/` folder, sorted."""
-    root = Path(translations_root)
-    found = sorted(path.name for path in root.iterdir()
-                   if path.is_dir() and not path.name.startswith((".", "_"))) if root.is_dir() else []
-    return [ENGLISH] + [lang for lang in found if lang != ENGLISH]
+    return [ENGLISH] + [lang for lang in translations.languages(translations_root) if lang != ENGLISH]
 
 
 def localise(page: Page, lang: str, translations_root: Path) -> LocalisedPage:
@@ -153,6 +149,19 @@ def site_strings(lang: str, translations_root: Path) -> tuple[dict[str, str], li
     return shown, problems
 
 
+def english_keys_by_page(sources) -> dict[str, list[str]]:
+    """What translators translate, as the translations commands take it: every page's English
+    keys (title first, then each section), and under `_site` the site strings and the
+    languages' names. `sources`: a folder, or folders as `build` takes them."""
+    keys = {}
+    for root in source_roots(sources):
+        for source in source_files(root.folder):
+            page = load_page(source, root.folder, root.prefix)
+            keys[page.path] = english_keys(page)
+    keys[SITE_PAGE] = list(dict.fromkeys([*SITE_STRINGS, *LANGUAGE_NAMES.values()]))
+    return keys
+
+
 def _plain(fragment: str | None) -> str:
     """A translation used as text (a title, a label): tags dropped, references resolved."""
     if not fragment:
@@ -160,32 +169,6 @@ def _plain(fragment: str | None) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]*>", "", fragment)).split())
 
 
-# ------------------------------------------------------------------------------ the catalog
-# Until `annotated_docs.translations` exists, every key resolves as missing.
-
-@dataclass
-class _Missing:
-    english_key: str
-    state: str = "missing"
-    html: None = None
-    problems: list = field(default_factory=list)
-
-
-class _EmptyCatalog:
-    problems: list = []
-
-    def resolve(self, english_key: str) -> _Missing:
-        return _Missing(english_key)
-
-
-def load_catalog(translations_root: Path, lang: str, page: str, english_keys=None):
-    if importlib.util.find_spec("annotated_docs.translations") is None:
-        return _EmptyCatalog()
-    from . import translations
-    return translations.load_catalog(Path(translations_root), lang, page, english_keys=english_keys)
-
-
 def _problem(catalog, key: str, message: str):
-    from . import translations
-    return translations.Problem(str(getattr(catalog, "path", "")), key, "error",
+    return translations.Problem(str(catalog.path), key, "error",
                                 f"{message}; the section is shown in English")

@@ -1,8 +1,8 @@
 """The translator's commands: status, template, check, purge-obsolete.
 
 They run on copies in temporary folders with English keys given as lists (the command line
-is exercised with `english_keys_by_page` replaced), so the repository's files are never
-written. Two promises are tested after every command: the seed keeps its bytes, and no
+is handed them in place of the generator's `english_keys_by_page`), so the repository's
+files are never written. Two promises are tested after every command: the seed keeps its bytes, and no
 file loses an entry except through purge-obsolete.
 """
 import argparse
@@ -62,11 +62,11 @@ def assert_nothing_lost(before: dict[Path, list[str]]):
         assert after[:len(texts)] == texts, f"{path}: existing entries moved"
 
 
-def run_cli(monkeypatch, root, *argv, keys=KEYS) -> int:
-    monkeypatch.setattr(commands, "english_keys_by_page", lambda source: keys)
+def run_cli(root, *argv, keys=KEYS) -> int:
     parser = argparse.ArgumentParser(prog="annotated_docs")
     cli.add_subparser(parser.add_subparsers(dest="command"))
-    return cli.run(parser.parse_args(["translations", "--translations", str(root), *argv]))
+    return cli.run(parser.parse_args(["translations", "--translations", str(root), *argv]),
+                   lambda source: keys)
 
 
 def test_status_counts_and_percent_per_page_and_total(root):
@@ -126,10 +126,10 @@ def test_template_never_rewrites_the_seed_even_when_keys_are_missing(root):
     assert changes[0].refused and changes[0].keys == ["<p>New section.</p>"]
 
 
-def test_template_refuses_an_invalid_file_and_leaves_it(root, monkeypatch, capsys):
+def test_template_refuses_an_invalid_file_and_leaves_it(root, capsys):
     path = root / "si" / "large.json"
     path.write_text('{"a": "b",}', encoding="utf-8")
-    assert run_cli(monkeypatch, root, "template", "--lang", "si") == 1
+    assert run_cli(root, "template", "--lang", "si") == 1
     assert path.read_text(encoding="utf-8") == '{"a": "b",}'
     assert "line 1, column 11" in capsys.readouterr().out
 
@@ -149,17 +149,17 @@ def test_purge_obsolete_leaves_the_seed_and_pageless_files(root):
     assert json.loads((root / "si" / "removed.json").read_text(encoding="utf-8")) == {"<p>x</p>": "<p>ය</p>"}
 
 
-def test_check_exits_nonzero_on_errors_and_names_file_and_key(root, monkeypatch, capsys):
-    assert run_cli(monkeypatch, root, "check") == 0          # the seed only warns (ZWJ)
+def test_check_exits_nonzero_on_errors_and_names_file_and_key(root, capsys):
+    assert run_cli(root, "check") == 0          # the seed only warns (ZWJ)
     (root / "si" / "_site.json").write_text('{"Home": "<script>x</script>"}', encoding="utf-8")
-    assert run_cli(monkeypatch, root, "check") == 1
+    assert run_cli(root, "check") == 1
     out = capsys.readouterr().out
     assert "_site.json:1: error: key 'Home': unsafe HTML" in out
     assert "readme.json:2: warning:" in out and "zero-width joiner" in out
 
 
-def test_check_reports_fuzzy_with_the_english_diff(root, monkeypatch, capsys):
-    run_cli(monkeypatch, root, "check", "--lang", "si")
+def test_check_reports_fuzzy_with_the_english_diff(root, capsys):
+    run_cli(root, "check", "--lang", "si")
     out = capsys.readouterr().out
     assert "fuzzy" in out and "+<p>Now train the" in out
 
@@ -169,10 +169,10 @@ def test_check_reports_fuzzy_with_the_english_diff(root, monkeypatch, capsys):
     ["template", "--lang", "ta"], ["template", "--lang", "si", "--page", "readme"],
     ["purge-obsolete", "--lang", "ta"],
 ])
-def test_no_command_but_purge_shrinks_a_file_and_the_seed_keeps_its_bytes(root, monkeypatch, argv):
+def test_no_command_but_purge_shrinks_a_file_and_the_seed_keeps_its_bytes(root, argv):
     keys = {**KEYS, "readme": SEED_KEYS + ["<p>A section added since.</p>"]}
     before = snapshot(root)
-    run_cli(monkeypatch, root, *argv, keys=keys)
+    run_cli(root, *argv, keys=keys)
     assert_nothing_lost(before)
     assert sha256(root / "si" / "readme.json") == SEED_SHA256
 
@@ -193,9 +193,9 @@ FIXTURE_SOURCE = REPO / "tests" / "fixtures" / "tutorial"   # the generator's te
 
 
 def generator_or_skip(source: Path):
-    pages = pytest.importorskip("annotated_docs.pages")
-    if not (source / "readme.md").is_file() or not hasattr(pages, "english_keys"):
-        pytest.skip(f"no {source}/readme.md or no generator pages module yet")
+    from annotated_docs import pages
+    if not (source / "readme.md").is_file():
+        pytest.skip(f"no {source}/readme.md")
     return pages
 
 
@@ -203,7 +203,8 @@ def generator_or_skip(source: Path):
                          ids=["fixture", "tutorial"])
 def test_seed_is_complete_for_the_readme_the_generator_renders(tmp_path, source):
     generator_or_skip(source)
-    keys = commands.english_keys_by_page(source)
+    from annotated_docs.i18n import english_keys_by_page
+    keys = english_keys_by_page(source)
     shutil.copytree(REPO / "translations", tmp_path / "translations")
     rows = {row.page: row for row in commands.status(tmp_path / "translations", keys, ["si"])}
     assert rows["readme"].percent == 100.0 and rows["readme"].problems[0].severity == "warning"
@@ -213,7 +214,7 @@ def test_seed_is_complete_for_the_readme_the_generator_renders(tmp_path, source)
 
 def test_generator_shows_the_seed_in_sinhala_with_the_badge_restored():
     pages = generator_or_skip(FIXTURE_SOURCE)
-    i18n = pytest.importorskip("annotated_docs.i18n")
+    from annotated_docs import i18n
     page = pages.load_page(FIXTURE_SOURCE / "readme.md", FIXTURE_SOURCE)
     shown = i18n.localise(page, "si", REPO / "translations")
     assert shown.title == "ස්නායුක ජාලයක දැනුම ආසවනය කිරීම"

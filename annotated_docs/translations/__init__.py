@@ -31,9 +31,12 @@ from .checks import check_entry, sanitise
 from .jsonfile import Entry, TranslationFileError, parse
 from .matching import closest, english_diff, link_only_change, normalise, rewrite_hrefs
 
-__all__ = ["Problem", "Resolution", "Catalog", "load_catalog", "catalog_path", "shorten"]
+__all__ = ["Problem", "Resolution", "Catalog", "load_catalog", "catalog_path", "shorten",
+           "languages", "SITE_PAGE"]
 
 STATES = ("translated", "carried", "fuzzy", "missing", "invalid")
+# The page name of the site's own strings (navigation labels, language names): `_site.json`.
+SITE_PAGE = "_site"
 
 
 def shorten(text: str, width: int = 60) -> str:
@@ -72,6 +75,13 @@ class Resolution:
 
 def catalog_path(translations_root: Path, lang: str, page: str) -> Path:
     return Path(translations_root) / lang / f"{page}.json"
+
+
+def languages(translations_root: Path) -> list[str]:
+    """Every `translations/<lang>/` folder, sorted (none when the folder is absent)."""
+    root = Path(translations_root)
+    return sorted(path.name for path in root.iterdir()
+                  if path.is_dir() and not path.name.startswith((".", "_"))) if root.is_dir() else []
 
 
 class Catalog:

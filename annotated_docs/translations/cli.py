@@ -5,8 +5,12 @@ For the generator's `__main__` (two functions, nothing else to know)::
     from annotated_docs.translations import cli as translations_cli
     translations_cli.add_subparser(subparsers)   # adds the `translations` command and its own
     ...                                          # subcommands to an argparse subparsers object
-    if args.command == "translations":
-        return translations_cli.run(args)        # -> exit status (0 ok, 1 errors found)
+    if args.command == "translations":           # -> exit status (0 ok, 1 errors found)
+        return translations_cli.run(args, english_keys_by_page)
+
+This package never imports the generator: the English keys come from the caller, as
+`english_keys_by_page(source_folder) -> {page path: [title, section keys...], "_site": [...]}`
+(the generator's `annotated_docs.i18n.english_keys_by_page`).
 
 Commands (run from the repository root; `--translations` and `--source` change the folders):
 
@@ -20,8 +24,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Callable
 
-from . import commands
+from . import SITE_PAGE, commands, languages
+
+# source folder -> {page path: its English keys}, the site strings under SITE_PAGE
+EnglishKeys = Callable[[Path], dict[str, list[str]]]
+
 
 def add_subparser(subparsers) -> argparse.ArgumentParser:
     """Add `translations` (with status/template/check/purge-obsolete) to `subparsers`."""
@@ -64,23 +73,20 @@ def add_subparser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
-def _keys(args) -> dict[str, list[str]]:
-    return commands.english_keys_by_page(args.source)
-
-
-def run(args) -> int:
-    """Run the parsed `translations` command; returns the exit status."""
+def run(args, english_keys_by_page: EnglishKeys) -> int:
+    """Run the parsed `translations` command on the keys `english_keys_by_page(args.source)`
+    gives; returns the exit status."""
     try:
-        keys_by_page = _keys(args)
+        keys_by_page = english_keys_by_page(args.source)
     except Exception as error:     # the generator's BuildError and friends name the file
         print(f"cannot read the English pages under {args.source}: {error}", file=sys.stderr)
         return 2
-    if not [page for page in keys_by_page if page != commands.SITE_PAGE]:
+    if not [page for page in keys_by_page if page != SITE_PAGE]:
         print(f"no pages found under {args.source}; run from the repository root or pass "
               "--source", file=sys.stderr)
         return 2
     command = args.translations_command
-    langs = [args.lang] if getattr(args, "lang", None) else commands.languages(args.translations)
+    langs = [args.lang] if getattr(args, "lang", None) else languages(args.translations)
     if command == "status":
         print(commands.format_status(commands.status(args.translations, keys_by_page, langs)))
         return 0
@@ -102,15 +108,3 @@ def run(args) -> int:
         print(commands.describe_change(change, verb))
     return 1 if any(change.failed for change in changes) else 0
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (`python -m annotated_docs.translations.cli status`), for when the
-    generator's `__main__` is not at hand."""
-    parser = argparse.ArgumentParser(prog="translations")
-    add_subparser(parser.add_subparsers(dest="command", required=True))
-    return run(parser.parse_args(["translations"] + list(argv if argv is not None
-                                                         else sys.argv[1:])))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,7 @@
 """The translator's commands, as functions from (files, English keys) to reports.
 
 English keys come in as `keys_by_page`: {page path: [title, section keys...]}, with the
-site strings under "_site" (`english_keys_by_page` reads them from the sources). Only
+site strings under "_site" (the generator reads them from the sources and hands them in). Only
 `template` and `purge_obsolete` write, each atomically and only when bytes change;
 `template` only ever adds entries and `purge_obsolete` is the only thing that removes any.
 Files in PROTECTED are never written: the user's seed stays byte for byte.
@@ -15,36 +15,9 @@ from . import Problem, catalog_path, load_catalog, shorten
 from .jsonfile import FileStyle, TranslationFileError, entry_text, parse, render, write_if_changed
 from .matching import normalise
 
-SITE_PAGE = "_site"
 # (lang, page) of files no tool writes: translations/si/readme.json is the user's seed.
 PROTECTED = {("si", "readme")}
 NEW_FILE_STYLE = FileStyle(indent="  ", ensure_ascii=False, trailing_newline=True)
-
-
-def site_strings() -> list[str]:
-    """The site's own strings (the generator's `i18n.SITE_STRINGS`) and the languages' names."""
-    from annotated_docs import i18n     # the generator's; imported here so we stand alone
-
-    return list(dict.fromkeys(list(i18n.SITE_STRINGS) + list(i18n.LANGUAGE_NAMES.values())))
-
-
-def english_keys_by_page(source_root: Path) -> dict[str, list[str]]:
-    """Every page's English keys from the sources, through the generator's `pages` module
-    (title first, then each section), and the site strings under "_site"."""
-    from annotated_docs import pages
-
-    keys = {}
-    for source in pages.source_files(source_root):
-        page = pages.load_page(source, source_root)
-        keys[page.path] = list(pages.english_keys(page))
-    keys[SITE_PAGE] = site_strings()
-    return keys
-
-
-def languages(translations_root: Path) -> list[str]:
-    root = Path(translations_root)
-    return sorted(p.name for p in root.iterdir()
-                  if p.is_dir() and not p.name.startswith((".", "_"))) if root.is_dir() else []
 
 
 def translation_pages(translations_root: Path, lang: str) -> list[str]:
@@ -231,5 +204,5 @@ def describe_change(change: FileChange, verb: str) -> str:
     return f"{change.path}: {len(change.keys)} key(s) {verb}{keys}"
 
 
-__all__ = ["SITE_PAGE", "PROTECTED", "english_keys_by_page", "status",
+__all__ = ["PROTECTED", "status",
            "format_status", "check", "template", "purge_obsolete"]
