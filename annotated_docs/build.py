@@ -1,5 +1,13 @@
 """Build the whole site into a temporary folder, then swap it in for the old one.
 
+`build()` is a list of stages, each a function from data to data:
+
+1. `scan`: sources -> every page's heading (in reading order), the pages parsed, images;
+2. `localise`: the site strings and every page's heading in each language;
+3. `render_site`: every output (pages, source copies, images, sitemap, static files) into
+   a staging folder;
+4. `write_manifest`, then the swap of the staging folder for the output.
+
 Incremental: every output file has an input hash (generator code and templates, its
 source, its translation file, the language's site strings, the list of pages with their
 titles); `.manifest.json` in the output remembers them. An output whose hash is unchanged
@@ -15,13 +23,15 @@ import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from . import i18n, render
-from .errors import BuildError
+from .errors import BuildError, BuildFailed
 from .pages import Heading, Page, SourceRoot, load_page, source_files, source_roots
-from .translations import SITE_PAGE
+from .paths import INDEX
+from .translations import SITE_PAGE, catalog_path
 
 MANIFEST = ".manifest.json"
 MANIFEST_VERSION = 2
@@ -30,11 +40,7 @@ MANIFEST_VERSION = 2
 SITE_INDEX_TITLE = "Contents"
 GENERATOR_ROOT = Path(__file__).parent
 
-
-class BuildFailed(Exception):
-    def __init__(self, errors: list[BuildError]):
-        self.errors = errors
-        super().__init__("\n".join(str(error) for error in errors))
+__all__ = ["build", "BuildFailed", "BuildResult"]
 
 
 @dataclass
@@ -43,15 +49,249 @@ class BuildResult:
     reused: list[str] = field(default_factory=list)     # outputs kept from the last build
     problems: list = field(default_factory=list)        # translation problems (warnings/errors)
     seconds: float = 0.0
-    folders: set = field(default_factory=set, repr=False)  # made in the staging folder
+
+
+@dataclass
+class Scanned:
+    """What the sources hold: each file's manifest entry (its hash, heading and images), the
+    pages parsed this time, and every page's heading in reading order."""
+    files: list[tuple[Path, SourceRoot]]
+    entries: dict[str, dict]            # the source's copy under src/ -> its manifest entry
+    loaded: dict[str, Page]             # page path -> page, for the sources parsed so far
+    headings: list[Heading]
+    site_index: bool                    # no index page among the sources: the build makes one
+
+
+@dataclass
+class Localised:
+    """The site in every language: its strings, and every page's title and summary."""
+    langs: list[str]
+    strings: dict[str, dict[str, str]]          # lang -> {English site string: shown}
+    sites: dict[str, list[i18n.ShownHeading]]   # lang -> every page's heading, reading order
+    problems: list
+
+
+@dataclass
+class _Build:
+    """One build's settings, the previous build's manifest, and what it has made so far."""
+    out_dir: Path
+    translations_root: Path
+    base_url: str
+    generator: str                      # generator_hash(): part of every output's hash
+    old: dict                           # the previous build's manifest
+    staging: Path | None = None
+    result: BuildResult = field(default_factory=BuildResult)
+    outputs: dict[str, str] = field(default_factory=dict)   # output -> its inputs' hash
+    folders: set = field(default_factory=set)               # made in the staging folder
+
+    def produce(self, output: str, digest: str, make) -> None:
+        """Reuse the previous build's file when its inputs are unchanged, else make it."""
+        self.outputs[output] = digest
+        target = self.staging / output
+        if target.parent not in self.folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(target.parent)
+        previous = self.out_dir / output
+        if self.old["outputs"].get(output) == digest and previous.is_file():
+            try:
+                os.link(previous, target)
+            except OSError:
+                shutil.copy2(previous, target)
+            self.result.reused.append(output)
+            return
+        target.write_bytes(make())
+        self.result.written.append(output)
 
 
 def build(sources, out_dir: Path, translations_root: Path, base_url: str = "") -> BuildResult:
     """Render every page of `sources` (a folder, or a list whose first folder is the top of
     the site and each other one a folder under its own name) into `out_dir`."""
     started = time.perf_counter()
-    out_dir, translations_root = Path(out_dir), Path(translations_root)
-    base_url = normalise_base_url(base_url)
+    run = _Build(Path(out_dir), Path(translations_root), normalise_base_url(base_url),
+                 generator_hash(), _read_manifest(Path(out_dir)))
+    scanned = scan(_existing_roots(sources), run)
+    localised = localise(scanned, run.translations_root)
+    run.result.problems += localised.problems
+    with _staging(run):
+        render_site(scanned, localised, run)
+        write_manifest(scanned, run)
+        _swap(run.staging, run.out_dir)
+    run.result.seconds = time.perf_counter() - started
+    return run.result
+
+
+# ---------------------------------------------------------------------------------- 1. scan
+
+def scan(roots: list[SourceRoot], run: _Build) -> Scanned:
+    """Every source's heading and images; a source unchanged since the last build reuses
+    what the manifest remembers instead of being parsed."""
+    files = [(file, root) for root in roots for file in source_files(root.folder)]
+    entries, loaded, made_from, errors = {}, {}, {}, []
+    for file, root in files:
+        try:
+            entry, page = _scan_source(file, root, run)
+        except BuildError as error:
+            errors.append(error)
+            continue
+        if page is not None:
+            loaded[page.path] = page
+        entries[_source_copy(file, root)] = entry
+        path = entry["heading"]["path"]
+        if path in made_from:
+            errors.append(BuildError(file, 0, f"page {path!r} is also made from "
+                                     f"{made_from[path]}; rename one of the two"))
+        made_from[path] = str(file)
+    if errors:
+        raise BuildFailed(errors)
+    headings = [Heading(**entry["heading"]) for entry in entries.values()]
+    # no `__init__.py` at the top: the build makes the site's index (every Home link goes there)
+    site_index = INDEX not in made_from
+    if site_index:
+        headings.append(Heading(INDEX, SITE_INDEX_TITLE, ""))
+    headings.sort(key=lambda heading: _page_order(heading.path))
+    return Scanned(files, entries, loaded, headings, site_index)
+
+
+def _scan_source(file: Path, root: SourceRoot, run: _Build) -> tuple[dict, Page | None]:
+    """The manifest entry of one source, and its page when it had to be parsed."""
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise BuildError(file, 0, f"unreadable: {error.strerror}; check its permissions")
+    digest = _hash(run.generator, root.prefix, data)
+    remembered = run.old["sources"].get(_source_copy(file, root))
+    if remembered and remembered["hash"] == digest:
+        return remembered, None
+    page = load_page(file, root.folder, root.prefix)
+    return {"hash": digest, "heading": page.heading.as_json(),
+            "images": [list(astuple(image)) for image in page.images]}, page
+
+
+# ------------------------------------------------------------------------------ 2. localise
+
+def localise(scanned: Scanned, translations_root: Path) -> Localised:
+    """Every language's site strings, and every page's title and summary in it."""
+    langs = i18n.languages(translations_root)
+    strings, problems = {}, []
+    for lang in langs:
+        strings[lang], found = i18n.site_strings(lang, translations_root)
+        problems += found
+    sites = {lang: [i18n.ShownHeading(INDEX, strings[lang][SITE_INDEX_TITLE], "")
+                    if scanned.site_index and heading.path == INDEX
+                    else i18n.localise_heading(heading, lang, translations_root)
+                    for heading in scanned.headings] for lang in langs}
+    return Localised(langs, strings, sites, problems)
+
+
+# -------------------------------------------------------------------------------- 3. render
+
+def render_site(scanned: Scanned, localised: Localised, run: _Build) -> None:
+    """Every output into the staging folder: each source's copy, images and pages in every
+    language, then the site's own index when it has none, the sitemap and static files."""
+    errors = []
+    for file, root in scanned.files:
+        errors += _render_source(file, root, scanned, localised, run)
+    if errors:
+        raise BuildFailed(errors)
+    if scanned.site_index:
+        for lang in localised.langs:
+            _render_site_index(lang, localised, run)
+    _render_fixed(localised, run)
+
+
+def _render_source(file: Path, root: SourceRoot, scanned: Scanned, localised: Localised,
+                   run: _Build) -> list[BuildError]:
+    copy = _source_copy(file, root)
+    entry = scanned.entries[copy]
+    run.produce(f"src/{copy}", entry["hash"], file.read_bytes)
+    errors = _copy_images(file, root, entry["images"], run)
+    for lang in localised.langs:
+        try:
+            _render_page(file, root, entry, lang, scanned, localised, run)
+        except BuildError as error:
+            errors.append(error)
+    return errors
+
+
+def _copy_images(file: Path, root: SourceRoot, images: list, run: _Build) -> list[BuildError]:
+    errors = []
+    for output, image_source, line in images:
+        if output in run.outputs:
+            continue   # another page shows the same image
+        try:
+            content = (root.folder / image_source).read_bytes()
+        except OSError:
+            errors.append(BuildError(file, line, f"image not found: {root.folder / image_source}; "
+                                     "add the file or fix the path", image_source))
+            continue
+        run.produce(output, _hash(content), lambda content=content: content)
+    return errors
+
+
+def _render_page(file: Path, root: SourceRoot, entry: dict, lang: str, scanned: Scanned,
+                 localised: Localised, run: _Build) -> None:
+    page_name = entry["heading"]["path"]
+    digest = _hash(run.generator, entry["hash"], _json(localised.sites[lang]), _json(localised.langs),
+                   _file_hash(catalog_path(run.translations_root, lang, page_name)),
+                   _file_hash(catalog_path(run.translations_root, lang, SITE_PAGE)), run.base_url)
+
+    def make() -> bytes:
+        page = scanned.loaded.get(page_name) or load_page(file, root.folder, root.prefix)
+        scanned.loaded[page_name] = page
+        shown = i18n.localise(page, lang, run.translations_root)
+        run.result.problems += shown.problems
+        return render.render_page(page, shown, site=localised.sites[lang], langs=localised.langs,
+                                  strings=localised.strings[lang], base_url=run.base_url).encode("utf-8")
+    run.produce(render.output_path(page_name, lang), digest, make)
+
+
+def _render_site_index(lang: str, localised: Localised, run: _Build) -> None:
+    site, strings = localised.sites[lang], localised.strings[lang]
+    digest = _hash(run.generator, "site index", _json(site), _json(localised.langs),
+                   _file_hash(catalog_path(run.translations_root, lang, SITE_PAGE)), run.base_url)
+
+    def make() -> bytes:
+        page = Page(path=INDEX, source="", title=SITE_INDEX_TITLE, summary="", sections=())
+        shown = i18n.LocalisedPage(lang, strings[SITE_INDEX_TITLE], [])
+        return render.render_page(page, shown, site=site, langs=localised.langs, strings=strings,
+                                  base_url=run.base_url).encode("utf-8")
+    run.produce(render.output_path(INDEX, lang), digest, make)
+
+
+def _render_fixed(localised: Localised, run: _Build) -> None:
+    """The sitemap, `.nojekyll` and the static files: hashed by their content."""
+    fixed = {render.sitemap_name(run.base_url):
+             render.render_sitemap(localised.sites[i18n.ENGLISH], localised.langs,
+                                   run.base_url).encode(),
+             ".nojekyll": b""}
+    for static in sorted(render.STATIC.iterdir()):
+        if static.is_file():
+            fixed[f"static/{static.name}"] = static.read_bytes()
+    for name, content in fixed.items():
+        run.produce(name, hashlib.sha256(content).hexdigest(), lambda content=content: content)
+
+
+# ------------------------------------------------------------------ 4. manifest, then swap
+
+def write_manifest(scanned: Scanned, run: _Build) -> None:
+    manifest = {"version": MANIFEST_VERSION, "sources": scanned.entries, "outputs": run.outputs}
+    (run.staging / MANIFEST).write_bytes(_json(manifest, indent=1).encode() + b"\n")
+
+
+@contextmanager
+def _staging(run: _Build):
+    """A fresh folder beside the output to build into; removed when the build fails."""
+    parent = run.out_dir.parent
+    run.staging = Path(tempfile.mkdtemp(prefix=f".{run.out_dir.name}-building-",
+                                        dir=parent if parent.exists() else None))
+    try:
+        yield run.staging
+    except BaseException:
+        shutil.rmtree(run.staging, ignore_errors=True)
+        raise
+
+
+def _existing_roots(sources) -> list[SourceRoot]:
     try:
         roots = source_roots(sources)
     except BuildError as error:
@@ -60,132 +300,7 @@ def build(sources, out_dir: Path, translations_root: Path, base_url: str = "") -
                if not root.folder.is_dir()]
     if missing:
         raise BuildFailed(missing)
-    old = _read_manifest(out_dir)
-    generator = generator_hash()
-    files = [(file, root) for root in roots for file in source_files(root.folder)]
-    errors: list[BuildError] = []
-
-    # 1. Every page's heading (the site's table of contents) and images; a source unchanged
-    #    since the last build reuses what the manifest remembers instead of being parsed.
-    sources_seen: dict[str, dict] = {}
-    loaded: dict[str, Page] = {}
-    page_sources: dict[str, str] = {}
-    for file, root in files:
-        copy = _source_copy(file, root)
-        try:
-            data = file.read_bytes()
-        except OSError as error:
-            errors.append(BuildError(file, 0, f"unreadable: {error.strerror}; check its permissions"))
-            continue
-        digest = _hash(generator, root.prefix, data)
-        remembered = old["sources"].get(copy)
-        if not (remembered and remembered["hash"] == digest):
-            try:
-                page = load_page(file, root.folder, root.prefix)
-            except BuildError as error:
-                errors.append(error)
-                continue
-            loaded[page.path] = page
-            remembered = {"hash": digest, "heading": page.heading.as_json(),
-                          "images": [list(astuple(image)) for image in page.images]}
-        sources_seen[copy] = remembered
-        path = remembered["heading"]["path"]
-        if path in page_sources:
-            errors.append(BuildError(file, 0, f"page {path!r} is also made from "
-                                     f"{page_sources[path]}; rename one of the two"))
-        page_sources[path] = str(file)
-    if errors:
-        raise BuildFailed(errors)
-
-    headings = [Heading(**entry["heading"]) for entry in sources_seen.values()]
-    # no `__init__.py` at the top: the build makes the site's index (every Home link goes there)
-    site_index = "index" not in page_sources
-    if site_index:
-        headings.append(Heading("index", SITE_INDEX_TITLE, ""))
-    headings.sort(key=lambda heading: _page_order(heading.path))
-    langs = i18n.languages(translations_root)
-    result = BuildResult()
-    strings = {}
-    for lang in langs:
-        strings[lang], problems = i18n.site_strings(lang, translations_root)
-        result.problems += problems
-    sites = {lang: [i18n.ShownHeading("index", strings[lang][SITE_INDEX_TITLE], "")
-                    if site_index and heading.path == "index"
-                    else i18n.localise_heading(heading, lang, translations_root)
-                    for heading in headings] for lang in langs}
-
-    # 2. Every output and the hash of what it is made from.
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-building-", dir=out_dir.parent
-                                    if out_dir.parent.exists() else None))
-    outputs: dict[str, str] = {}
-    try:
-        for file, root in files:
-            copy = _source_copy(file, root)
-            entry = sources_seen[copy]
-            page_name = entry["heading"]["path"]
-            outputs[f"src/{copy}"] = entry["hash"]
-            _produce(staging, out_dir, old, f"src/{copy}", entry["hash"], result,
-                     lambda file=file: file.read_bytes())
-            for output, image_source, line in entry["images"]:
-                if output in outputs:
-                    continue   # another page shows the same image
-                try:
-                    content = (root.folder / image_source).read_bytes()
-                except OSError:
-                    errors.append(BuildError(file, line, f"image not found: {root.folder / image_source}; "
-                                             "add the file or fix the path", image_source))
-                    continue
-                outputs[output] = _hash(content)
-                _produce(staging, out_dir, old, output, outputs[output], result,
-                         lambda content=content: content)
-            for lang in langs:
-                output = render.output_path(page_name, lang)
-                digest = _hash(generator, entry["hash"], _json(sites[lang]), _json(langs),
-                               _file_hash(translations_root / lang / f"{page_name}.json"),
-                               _file_hash(translations_root / lang / f"{SITE_PAGE}.json"),
-                               base_url)
-                outputs[output] = digest
-
-                def make(file=file, root=root, lang=lang, page_name=page_name):
-                    page = loaded.get(page_name) or load_page(file, root.folder, root.prefix)
-                    loaded[page_name] = page
-                    shown = i18n.localise(page, lang, translations_root)
-                    result.problems += shown.problems
-                    return render.render_page(page, shown, site=sites[lang], langs=langs,
-                                              strings=strings[lang], base_url=base_url).encode("utf-8")
-                try:
-                    _produce(staging, out_dir, old, output, digest, result, make)
-                except BuildError as error:
-                    errors.append(error)
-        if errors:
-            raise BuildFailed(errors)
-        if site_index:
-            for lang in langs:
-                output = render.output_path("index", lang)
-                outputs[output] = _hash(generator, "site index", _json(sites[lang]), _json(langs),
-                                        _file_hash(translations_root / lang / f"{SITE_PAGE}.json"),
-                                        base_url)
-                _produce(staging, out_dir, old, output, outputs[output], result,
-                         lambda lang=lang: _render_site_index(sites[lang], langs, strings[lang],
-                                                              lang, base_url))
-        fixed = {render.sitemap_name(base_url):
-                 render.render_sitemap(sites[i18n.ENGLISH], langs, base_url).encode(),
-                 ".nojekyll": b""}
-        for static in sorted(render.STATIC.iterdir()):
-            if static.is_file():
-                fixed[f"static/{static.name}"] = static.read_bytes()
-        for name, content in fixed.items():
-            digest = hashlib.sha256(content).hexdigest()
-            outputs[name] = digest
-            _produce(staging, out_dir, old, name, digest, result, lambda content=content: content)
-        manifest = {"version": MANIFEST_VERSION, "sources": sources_seen, "outputs": outputs}
-        (staging / MANIFEST).write_bytes(_json(manifest, indent=1).encode() + b"\n")
-        _swap(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    result.seconds = time.perf_counter() - started
-    return result
+    return roots
 
 
 def normalise_base_url(base_url: str | None) -> str:
@@ -206,25 +321,6 @@ def generator_hash() -> str:
             digest.update(path.relative_to(GENERATOR_ROOT).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
-
-
-def _produce(staging: Path, out_dir: Path, old: dict, output: str, digest: str,
-             result: BuildResult, make) -> None:
-    """Reuse the previous build's file when its inputs are unchanged, else make it."""
-    target = staging / output
-    if target.parent not in result.folders:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        result.folders.add(target.parent)
-    previous = out_dir / output
-    if old["outputs"].get(output) == digest and previous.is_file():
-        try:
-            os.link(previous, target)
-        except OSError:
-            shutil.copy2(previous, target)
-        result.reused.append(output)
-        return
-    target.write_bytes(make())
-    result.written.append(output)
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
@@ -256,17 +352,10 @@ def _source_copy(file: Path, root: SourceRoot) -> str:
     return f"{root.folder.resolve().name}/{file.relative_to(root.folder).as_posix()}"
 
 
-def _render_site_index(site, langs, strings, lang, base_url) -> bytes:
-    page = Page(path="index", source="", title=SITE_INDEX_TITLE, summary="", sections=())
-    shown = i18n.LocalisedPage(lang, strings[SITE_INDEX_TITLE], [])
-    return render.render_page(page, shown, site=site, langs=langs, strings=strings,
-                              base_url=base_url).encode("utf-8")
-
-
 def _page_order(path: str) -> tuple:
     """The landing page first, then folders' index pages before their other pages, by path."""
     parts = path.split("/")
-    return (path != "index", parts[:-1], parts[-1] != "index", parts[-1])
+    return (path != INDEX, parts[:-1], parts[-1] != INDEX, parts[-1])
 
 
 def _file_hash(path: Path) -> str:

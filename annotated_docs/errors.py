@@ -1,4 +1,5 @@
-"""The one error a build reports: which file, which line, what text, what is wrong."""
+"""The one error a build reports (which file, which line, what text, what is wrong), and
+the failure that carries every such error of one build."""
 from pathlib import Path
 
 
@@ -20,3 +21,11 @@ class BuildError(Exception):
         where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
         shown = f"\n    {self.text.strip()}" if self.text and self.text.strip() else ""
         return f"{where}: {self.message}{shown}"
+
+
+class BuildFailed(Exception):
+    """Every BuildError one build found; the output was left as it was."""
+
+    def __init__(self, errors: list[BuildError]):
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))
