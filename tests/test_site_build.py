@@ -212,7 +212,7 @@ def test_output_does_not_depend_on_where_the_checkout_lives(tmp_path, monkeypatc
     """The committed docs/ must match a build in CI's checkout: the manifest records the
     tutorial's images relative to the source folder, never as this machine's paths."""
     source = REPO / "labml_nn_distill"
-    assert any(source.glob("images/*.svg")), "the tutorial shows images; this test needs one"
+    assert any(source.rglob("images/*.svg")), "the tutorial shows images; this test needs one"
     build(source, tmp_path / "absolute", REPO / "translations")
     moved = tmp_path / "elsewhere" / "labml_nn_distill"
     shutil.copytree(source, moved, ignore=shutil.ignore_patterns("__pycache__"))
