@@ -2,7 +2,8 @@
 
 `build()` is a list of stages, each a function from data to data:
 
-1. `scan`: sources -> every page's heading (in reading order), the pages parsed, images;
+1. `scan`: sources -> every page's heading (in reading order, see `reading_order`), the
+   pages parsed, images;
 2. `localise`: the site strings and every page's heading in each language;
 3. `render_site`: every output (pages, source copies, images, sitemap, static files) into
    a staging folder;
@@ -31,10 +32,11 @@ from . import i18n, render
 from .errors import BuildError, BuildFailed
 from .pages import Heading, Page, SourceRoot, load_page, source_files, source_roots
 from .paths import INDEX
+from .reading_order import reading_order
 from .translations import SITE_PAGE, catalog_path
 
 MANIFEST = ".manifest.json"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 # The title of the index the build makes when the top source folder has no `__init__.py`;
 # it is a site string, so it shows translated.
 SITE_INDEX_TITLE = "Contents"
@@ -148,8 +150,8 @@ def scan(roots: list[SourceRoot], run: _Build) -> Scanned:
     site_index = INDEX not in made_from
     if site_index:
         headings.append(Heading(INDEX, SITE_INDEX_TITLE, ""))
-    headings.sort(key=lambda heading: _page_order(heading.path))
-    return Scanned(files, entries, loaded, headings, site_index)
+    further = [root.prefix.rstrip("/") for root in roots[1:]]
+    return Scanned(files, entries, loaded, reading_order(headings, made_from, further), site_index)
 
 
 def _scan_source(file: Path, root: SourceRoot, run: _Build) -> tuple[dict, Page | None]:
@@ -350,12 +352,6 @@ def _read_manifest(out_dir: Path) -> dict:
 def _source_copy(file: Path, root: SourceRoot) -> str:
     """Where the source file's copy sits under `src/`: its folder's name, then its path."""
     return f"{root.folder.resolve().name}/{file.relative_to(root.folder).as_posix()}"
-
-
-def _page_order(path: str) -> tuple:
-    """The landing page first, then folders' index pages before their other pages, by path."""
-    parts = path.split("/")
-    return (path != INDEX, parts[:-1], parts[-1] != INDEX, parts[-1])
 
 
 def _file_hash(path: Path) -> str:

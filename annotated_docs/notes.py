@@ -37,6 +37,7 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
 class Notes:
     html: str
     front_matter: dict = field(default_factory=dict)
+    front_matter_lines: dict = field(default_factory=dict)   # top-level key -> its source line
     heading: str | None = None      # text of the first level-1 heading
     first_paragraph: str = ""       # plain text, for a summary
     images: tuple[tuple[str, int], ...] = ()   # local images: (src as written, source line)
@@ -48,9 +49,10 @@ def render_notes(markdown: str, file: Path, first_line: int = 1) -> Notes:
     tokens = _MARKDOWN.parse(markdown, env)
     _annotate_lines(tokens)
     _keep_final_break(tokens, markdown)
-    front_matter = _front_matter(tokens, env)
+    front_matter, front_matter_lines = _front_matter(tokens, env)
     rendered = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, env)
     return Notes(html=_canonical(rendered, tokens), front_matter=front_matter,
+                 front_matter_lines=front_matter_lines,
                  heading=_first_text(tokens, "heading_open", tag="h1"),
                  first_paragraph=_first_text(tokens, "paragraph_open"),
                  images=tuple(env["images"]))
@@ -92,12 +94,15 @@ def _annotate_lines(tokens) -> None:
                 line += 1
 
 
-def _front_matter(tokens, env) -> dict:
+def _front_matter(tokens, env) -> tuple[dict, dict[str, int]]:
+    """The front matter, and the source line of each of its top-level keys (for errors)."""
     for token in tokens:
         if token.type != "front_matter":
             continue
+        loader = yaml.SafeLoader(token.content)
         try:
-            data = yaml.safe_load(token.content) or {}
+            node = loader.get_single_node()
+            data = (loader.construct_document(node) if node is not None else None) or {}
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             offset = (mark.line + 1) if mark else 0
@@ -105,12 +110,17 @@ def _front_matter(tokens, env) -> dict:
                 token.content.splitlines()) else token.content.splitlines()[0] if token.content else ""
             raise BuildError(env["file"], env["first_line"] + token.map[0] + offset,
                              f"broken front matter: {getattr(error, 'problem', error)}", line_text)
+        finally:
+            loader.dispose()
         if not isinstance(data, dict):
             raise BuildError(env["file"], env["first_line"] + token.map[0],
                              "front matter must be a YAML mapping (title: ..., summary: ...)",
                              token.content)
-        return data
-    return {}
+        first = env["first_line"] + token.map[0] + 1      # the line after the opening `---`
+        lines = {key.value: first + key.start_mark.line for key, _ in node.value
+                 if isinstance(key, yaml.ScalarNode)} if isinstance(node, yaml.MappingNode) else {}
+        return data, lines
+    return {}, {}
 
 
 def _first_text(tokens, opening: str, tag: str | None = None) -> str | None:

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from . import code, sections
 from .errors import BuildError
 from .notes import render_notes
-from .paths import page_path
+from .paths import INDEX, page_path
 from .placeholders import protect
 
 
@@ -59,6 +59,8 @@ class Heading:
     summary_key: str = ""
     summary_section_key: str = ""
     summary_fragments: tuple[str, ...] = ()
+    order: tuple[str, ...] | None = None   # an index page's `order:`; None: not declared
+    order_line: int = 0                    # the source line of `order:`, for errors
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -74,6 +76,8 @@ class Page:
     summary_from_front_matter: bool = False
     summary_section: int | None = None    # the section whose first paragraph is the summary
     images: tuple[Image, ...] = ()
+    order: tuple[str, ...] | None = None  # an index page's reading order of its folder
+    order_line: int = 0
 
     @property
     def heading(self) -> Heading:
@@ -81,7 +85,7 @@ class Page:
         section = self.sections[self.summary_section] if self.summary_section is not None else None
         return Heading(self.path, self.title, self.summary, key,
                        section.translation_key if section else "",
-                       section.fragments if section else ())
+                       section.fragments if section else (), self.order, self.order_line)
 
 
 @dataclass(frozen=True)
@@ -140,13 +144,14 @@ def load_page(source_path: Path, source_root: Path, prefix: str = "") -> Page:
     else:
         raw_sections = sections.split_markdown(text)
         highlighted = []
-    front_matter, heading, first_paragraph, summary_section = {}, None, "", None
+    front_matter, front_matter_lines = {}, {}
+    heading, first_paragraph, summary_section = None, "", None
     built, images = [], []
     anchors: set[str] = set(RESERVED_IDS)
     for number, raw in enumerate(raw_sections):
         notes = render_notes(raw.notes, source_path, raw.notes_line) if raw.notes.strip() else None
         if notes is not None and not built and notes.front_matter:
-            front_matter = notes.front_matter
+            front_matter, front_matter_lines = notes.front_matter, notes.front_matter_lines
         if notes is not None:
             heading = heading or notes.heading
             if not first_paragraph and notes.first_paragraph:
@@ -162,12 +167,16 @@ def load_page(source_path: Path, source_root: Path, prefix: str = "") -> Page:
     title = _front_matter_text(front_matter, "title", source_path) or heading or relative.stem
     summary_from_front_matter = bool(_front_matter_text(front_matter, "summary", source_path))
     summary = _front_matter_text(front_matter, "summary", source_path) or first_paragraph or ""
-    return Page(path=prefix + page_path(relative.as_posix()),
+    path = prefix + page_path(relative.as_posix())
+    order_line = front_matter_lines.get("order", 0)
+    return Page(path=path,
                 source=(Path(source_root.resolve().name) / relative).as_posix(),
                 title=title, summary=summary, sections=tuple(built),
                 summary_from_front_matter=summary_from_front_matter,
                 summary_section=None if summary_from_front_matter or not summary else summary_section,
-                images=tuple(dict.fromkeys(images)))
+                images=tuple(dict.fromkeys(images)),
+                order=_front_matter_order(front_matter, path, source_path, order_line),
+                order_line=order_line)
 
 
 def english_keys(page: Page) -> list[str]:
@@ -203,6 +212,21 @@ def _front_matter_text(front_matter: dict, name: str, file: Path) -> str:
         raise BuildError(file, 0, f"front matter `{name}` must be text, got {type(value).__name__}",
                          f"{name}: {value!r}")
     return " ".join(value.split())
+
+
+def _front_matter_order(front_matter: dict, path: str, file: Path, line: int) -> tuple[str, ...] | None:
+    """An index page's `order:`: the names of its folder's pages and subfolders (see
+    `reading_order`); None when the page declares none."""
+    value = front_matter.get("order")
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise BuildError(file, line, "front matter `order` must be a list of page and folder names "
+                         f"(order: [large, small, paper]), got {value!r}", f"order: {value!r}")
+    if path.rsplit("/", 1)[-1] != INDEX:
+        raise BuildError(file, line, "only a folder's index page (`__init__.py` or `index.md`) "
+                         "declares `order:`; move it there", f"order: {value!r}")
+    return tuple(value)
 
 
 # ids the templates use; a section anchor never takes them

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from .i18n import ENGLISH, LANGUAGE_NAMES, LocalisedPage
 from .i18n import ShownHeading as SiteEntry
 from .pages import Page
+from .paths import INDEX, folder_index
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -39,14 +40,8 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
     position = [entry.path for entry in site].index(page.path)
     previous = site[position - 1] if position > 0 else None
     following = site[position + 1] if position + 1 < len(site) else None
-    folders = page.path.split("/")[:-1]
-    breadcrumbs = [{"title": strings["Home"], "href": link(output_path("index", lang))}]
-    for depth in range(len(folders)):
-        folder_index = "/".join(folders[:depth + 1] + ["index"])
-        if folder_index in [entry.path for entry in site] and folder_index != page.path:
-            breadcrumbs.append({"title": folders[depth],
-                                "href": link(output_path(folder_index, lang))})
-    if not any(entry.path == "index" for entry in site):
+    titles = {entry.path: entry.title for entry in site}
+    if INDEX not in titles:
         raise ValueError("the site has no index page")  # build.py always makes one
     alternates = [{"lang": other, "name": LANGUAGE_NAMES.get(other, other),
                    "href": _url(base_url, output_path(page.path, other), link),
@@ -61,8 +56,8 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
         "alternates": alternates,
         "x_default": _url(base_url, output_path(page.path, ENGLISH), link),
         "root": link("index.html").removesuffix("index.html"),
-        "breadcrumbs": breadcrumbs,
-        "is_home": page.path == "index",
+        "breadcrumbs": _breadcrumbs(page.path, titles, strings["Home"], lang, link),
+        "is_home": page.path == INDEX,
         "source": page.source,
         "source_href": link(f"src/{page.source}") if page.source else "",
         "previous": _neighbour(previous, lang, link),
@@ -72,13 +67,51 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
                       "notes_lang": shown_section.lang,
                       "code_lines": section.code_lines}
                      for section, shown_section in zip(page.sections, shown.sections)],
-        "contents": [{"title": entry.title, "summary": entry.summary, "summary_lang": entry.summary_lang,
-                      "href": link(output_path(entry.path, lang))} for entry in site
-                     if entry.path != page.path]
-        if page.path == "index" else [],
+        "contents": contents_groups(site, page.path, lang, link) if page.path == INDEX else [],
         "text": strings,
     }
     return _ENVIRONMENT.get_template("page.html").render(context)
+
+
+def _breadcrumbs(path: str, titles: dict[str, str], home: str, lang: str, link) -> list[dict]:
+    """Home, then the index page of each folder above the page, by its (shown) title."""
+    folders = path.split("/")[:-1]
+    crumbs = [{"title": home, "href": link(output_path(INDEX, lang))}]
+    for depth in range(len(folders)):
+        index = folder_index("/".join(folders[:depth + 1]))
+        if index in titles and index != path:
+            crumbs.append({"title": titles[index], "href": link(output_path(index, lang))})
+    return crumbs
+
+
+def contents_groups(site: list[SiteEntry], here: str, lang: str, link) -> list[dict]:
+    """The contents as groups in reading order: the top folder's pages (no heading), then one
+    group per folder under the top, headed by its index page's title, listing its pages."""
+    groups: dict[str, dict] = {}
+    titles = {entry.path: entry.title for entry in site}
+    taken: set[str] = set()
+    for entry in site:
+        if entry.path == here:
+            continue
+        folder = entry.path.split("/")[0] if "/" in entry.path else ""
+        if folder not in groups:
+            groups[folder] = {"title": titles.get(folder_index(folder), folder) if folder else "",
+                              "id": _group_id(folder, taken) if folder else "", "entries": []}
+        groups[folder]["entries"].append({
+            "title": entry.title, "summary": entry.summary, "summary_lang": entry.summary_lang,
+            "href": link(output_path(entry.path, lang))})
+    return [groups[folder] for folder in sorted(groups, key=bool)]   # the top folder first
+
+
+def _group_id(folder: str, taken: set[str]) -> str:
+    """`contents--paper`: no section anchor (a slug) has a double hyphen, so none takes it."""
+    base = group_id = "contents--" + re.sub(r"[^A-Za-z0-9_-]+", "-", folder)
+    number = 1
+    while group_id in taken:
+        number += 1
+        group_id = f"{base}-{number}"
+    taken.add(group_id)
+    return group_id
 
 
 def sitemap_name(base_url: str) -> str:
