@@ -9,8 +9,8 @@ import pytest
 import torch
 from torchvision import datasets
 
-from labml_nn_distill.dataset import (UserError, batches, load_dataset, load_mnist5k,
-                                      random_flip, random_shift, stratified_split)
+from labml_nn_distill.dataset import (ImageData, UserError, batches, load_dataset, load_mnist5k,
+                                      random_shift, stratified_split)
 
 
 def test_mnist5k_split_is_stratified_400_train_100_test_per_class():
@@ -53,13 +53,17 @@ def test_random_shift_moves_whole_images_and_fills_with_zeros():
     assert random_shift(images, 0, torch.Generator()) is images
 
 
-def test_random_flip_flips_about_half_of_the_batch():
+def test_augment_flips_about_half_of_a_cifar_batch_and_no_digit():
     images = torch.rand(200, 1, 4, 4)
-    flipped = random_flip(images, torch.Generator().manual_seed(0))
-    is_flipped = torch.tensor([torch.equal(f, i.flip(-1)) for f, i in zip(flipped, images)])
-    is_same = torch.tensor([torch.equal(f, i) for f, i in zip(flipped, images)])
-    assert bool((is_flipped | is_same).all())
-    assert 60 < int(is_flipped.sum()) < 140
+    data = ImageData('tiny', images, torch.zeros(200, dtype=torch.long), images, torch.zeros(200, dtype=torch.long),
+                     mean=(0.5,), std=(0.5,), max_shift=0, flip=True)
+    augmented, flipped = data.augment(images, torch.Generator().manual_seed(0))
+    is_flipped = torch.tensor([torch.equal(a, i.flip(-1)) for a, i in zip(augmented, images)])
+    assert torch.equal(is_flipped, flipped)
+    assert 60 < int(flipped.sum()) < 140
+    data.flip = False
+    augmented, flipped = data.augment(images, torch.Generator().manual_seed(0))
+    assert not flipped.any() and torch.equal(augmented, images)
 
 
 def test_batches_cover_every_example_once_per_epoch():

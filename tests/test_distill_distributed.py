@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from labml_nn_distill import distributed
+from labml_nn_distill.engineering import distributed
 
 REPO = Path(__file__).resolve().parent.parent
 # The same run in one process and under torchrun: a student distilled from a fixed, untrained
@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 SCRIPT = '''
 import json, sys
 import torch
-from labml_nn_distill import distributed
+from labml_nn_distill.engineering import distributed
 from labml_nn_distill.dataset import load_mnist5k
 from labml_nn_distill.large import MnistTeacher
 from labml_nn_distill.small import MnistStudent

@@ -5,8 +5,8 @@ import json
 import pytest
 import torch
 
-from labml_nn_distill import temperature_gradients as page
-from labml_nn_distill.report import page_block
+from labml_nn_distill.paper import temperature_gradients as page
+from labml_nn_distill.engineering.report import page_block
 
 SEEDS = [0, 1, 2, 3]
 

@@ -4,9 +4,9 @@ import json
 import pytest
 import torch
 
-from labml_nn_distill import ensemble, omitted_class, temperature_sweep
+from labml_nn_distill.paper import ensemble, omitted_class, temperature_sweep
 from labml_nn_distill.dataset import load_mnist5k
-from labml_nn_distill.report import PACKAGE, page_block
+from labml_nn_distill.engineering.report import PAPER, page_block
 from labml_nn_distill.small import MnistStudent
 from labml_nn_distill.train import TrainConfigs, predict, train
 
@@ -95,14 +95,14 @@ def test_ensemble_in_eval_mode_turns_off_every_teachers_dropout():
 ])
 def test_page_writes_json_plot_and_results_block_without_touching_the_committed_page(
         page, extra, logs_dir, tmp_path):
-    committed = (PACKAGE / 'results.md').read_text()
+    committed = (PAPER / 'results.md').read_text()
     name = page.__name__.rpartition('.')[2]
     results = page.main([*REDUCED, *extra, '--output-dir', str(tmp_path), '--logs-dir', str(logs_dir)])
     written = json.loads((tmp_path / f'{name}.json').read_text())
     assert written == json.loads(json.dumps(results))
     assert page_block((tmp_path / 'results.md').read_text(), name) == page.results_markdown(written)
     assert (tmp_path / 'images' / f'{name}.svg').read_text().startswith('<?xml')
-    assert (PACKAGE / 'results.md').read_text() == committed
+    assert (PAPER / 'results.md').read_text() == committed
     # The pages share the teacher of seed 0 through its labml run
     assert len(list((logs_dir / 'mnist5k_paper_teacher').iterdir())) == (2 if name == 'ensemble' else 1)
 

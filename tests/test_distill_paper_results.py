@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-from labml_nn_distill.report import PACKAGE, page_block, replace_block, save_svg, pyplot
+from labml_nn_distill.engineering.report import PAPER, page_block, replace_block, save_svg, pyplot
 
 PAGES = ['temperature_gradients', 'temperature_sweep', 'omitted_class', 'ensemble']
 
 
 def committed(name):
-    path = PACKAGE / 'results' / f'{name}.json'
+    path = PAPER / 'results' / f'{name}.json'
     return json.loads(path.read_text())
 
 
@@ -21,18 +21,18 @@ def round_trip(value):
 
 @pytest.mark.parametrize('name', PAGES)
 def test_results_block_is_rendered_from_the_committed_json(name):
-    page = importlib.import_module(f'labml_nn_distill.{name}')
-    block = page_block((PACKAGE / 'results.md').read_text(), name)
-    assert block is not None, f'results.md has no block for {name}; run python -m labml_nn_distill.{name}'
+    page = importlib.import_module(f'labml_nn_distill.paper.{name}')
+    block = page_block((PAPER / 'results.md').read_text(), name)
+    assert block is not None, f'results.md has no block for {name}; run python -m labml_nn_distill.paper.{name}'
     assert block == page.results_markdown(committed(name)), (
         f'The {name} block of labml_nn_distill/results.md differs from what its JSON renders: '
-        f'do not edit it by hand; run python -m labml_nn_distill.{name}')
+        f'do not edit it by hand; run python -m labml_nn_distill.paper.{name}')
 
 
 @pytest.mark.parametrize('name', PAGES)
 def test_committed_results_come_from_a_full_default_run(name):
     results = committed(name)
-    assert results['command'].startswith(f'python -m labml_nn_distill.{name}')
+    assert results['command'].startswith(f'python -m labml_nn_distill.paper.{name}')
     for reduced in ('--train-subset', '--output-dir', '--epochs', '--teacher-epochs'):
         assert reduced not in results['command']
     assert len(results['seeds']) >= 3
@@ -40,7 +40,7 @@ def test_committed_results_come_from_a_full_default_run(name):
 
 @pytest.mark.parametrize('name', PAGES)
 def test_committed_summary_follows_from_the_per_seed_numbers(name):
-    page = importlib.import_module(f'labml_nn_distill.{name}')
+    page = importlib.import_module(f'labml_nn_distill.paper.{name}')
     results = committed(name)
     if name == 'temperature_gradients':
         summary = page.summarize(results['per_seed'])
@@ -55,8 +55,8 @@ def test_committed_summary_follows_from_the_per_seed_numbers(name):
 
 @pytest.mark.parametrize('name', PAGES)
 def test_plots_shown_on_the_pages_are_committed(name):
-    assert (PACKAGE / 'images' / f'{name}.svg').read_text().startswith('<?xml')
-    assert f'images/{name}.svg' in (PACKAGE / f'{name}.py').read_text()
+    assert (PAPER / 'images' / f'{name}.svg').read_text().startswith('<?xml')
+    assert f'images/{name}.svg' in (PAPER / f'{name}.py').read_text()
 
 
 def test_replacing_a_block_keeps_the_other_blocks():
@@ -77,19 +77,19 @@ def test_svg_plots_are_byte_for_byte_deterministic(tmp_path):
 
 
 def test_study_block_is_rendered_from_the_committed_study_json():
-    from labml_nn_distill.report import study_markdown
+    from labml_nn_distill.engineering.report import study_markdown
     results = committed('experiment')
-    assert page_block((PACKAGE / 'results.md').read_text(), 'experiment') == study_markdown(results)
+    assert page_block((PAPER / 'results.md').read_text(), 'experiment') == study_markdown(results)
     assert results['command'].startswith('python -m labml_nn_distill.experiment')
     for name in ('accuracy', 'errors'):
-        assert (PACKAGE / 'images' / f'experiment_{name}.svg').read_text().lstrip().startswith('<?xml')
+        assert (PAPER / 'images' / f'experiment_{name}.svg').read_text().lstrip().startswith('<?xml')
 
 
 def test_study_elsewhere_leaves_the_results_page_alone(tmp_path):
-    from labml_nn_distill.report import publish_study
-    before = (PACKAGE / 'results.md').read_bytes()
+    from labml_nn_distill.engineering.report import publish_study
+    before = (PAPER / 'results.md').read_bytes()
     publish_study({}, tmp_path, [])
-    assert (PACKAGE / 'results.md').read_bytes() == before and not any(tmp_path.iterdir())
+    assert (PAPER / 'results.md').read_bytes() == before and not any(tmp_path.iterdir())
 
 
 def test_study_plots_are_byte_for_byte_deterministic(tmp_path):
@@ -107,7 +107,7 @@ def test_study_plots_are_byte_for_byte_deterministic(tmp_path):
 
 
 def test_a_rerun_with_the_same_numbers_leaves_the_results_alone(tmp_path):
-    from labml_nn_distill.report import Outputs, publish
+    from labml_nn_distill.engineering.report import Outputs, publish
     outputs = Outputs.at(tmp_path)
     first = {'seeds': [0], 'errors': [31, 29], 'runs': {'0': {'uuid': 'a'}}, 'wall_time_s': 70.0,
              'machine': 'here', 'command': 'python -m labml_nn_distill.x'}

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from labml_nn_distill import checkpoint as checkpoint_module
+from labml_nn_distill.engineering import checkpoint as checkpoint_module
+from labml_nn_distill.engineering import files as files_module
 from labml_nn_distill import experiment as experiment_module
 from labml_nn_distill import train as train_module
-from labml_nn_distill.checkpoint import CorruptCheckpoint, encode, read_state
+from labml_nn_distill.engineering.files import CorruptFile, load_torch, torch_bytes
 from labml_nn_distill.dataset import UserError, load_mnist5k
 from labml_nn_distill.small import MnistStudent
 from labml_nn_distill.train import TrainConfigs, train
@@ -77,9 +78,9 @@ def test_study_killed_at_several_points_resumes_to_the_same_numbers_and_loses_no
     # Resumed: the teacher continues, and the study is killed again after the baseline's first checkpoint
     seen |= kill_when(start_study(tmp_path, '--resume', teacher_uuid), logs,
                       'mnist5k_baseline/*/checkpoints/*/state.pt')
-    # Resumed by the baseline's uuid, and killed in the middle of writing its second checkpoint
+    # Resumed by the baseline's uuid, and killed in the middle of its first write: the second epoch's checkpoint
     process = start_study(tmp_path, '--resume', run_uuid(tmp_path, 'baseline'),
-                          env={checkpoint_module.KILL_DURING_SAVE: '2'})
+                          env={files_module.KILL_DURING_SAVE: '1'})
     assert process.wait(timeout=120) == -signal.SIGKILL, process.stderr.read()[-3000:]
     seen |= files(logs)
     assert list(logs.glob('*/*/checkpoints/*/state.pt.*.tmp')), 'the kill did not happen during a save'
@@ -135,17 +136,17 @@ def test_corrupt_checkpoint_is_named_and_the_previous_one_used(tmp_path, monkeyp
 
 def test_checkpoint_checksum_detects_truncation_and_damage(tmp_path):
     path = tmp_path / 'state.pt'
-    content = encode({'weights': torch.arange(1000.0)})
+    content = torch_bytes({'weights': torch.arange(1000.0)})
     path.write_bytes(content)
-    assert torch.equal(read_state(path)['weights'], torch.arange(1000.0))
+    assert torch.equal(load_torch(path)['weights'], torch.arange(1000.0))
     path.write_bytes(content[:-1])
-    with pytest.raises(CorruptCheckpoint, match='truncated'):
-        read_state(path)
+    with pytest.raises(CorruptFile, match='truncated'):
+        load_torch(path)
     damaged = bytearray(content)
     damaged[100] ^= 1
     path.write_bytes(bytes(damaged))
-    with pytest.raises(CorruptCheckpoint, match='damaged'):
-        read_state(path)
+    with pytest.raises(CorruptFile, match='damaged'):
+        load_torch(path)
 
 
 def test_nonfinite_loss_stops_naming_the_step_and_last_good_checkpoint(tmp_path, monkeypatch):

@@ -11,7 +11,8 @@ import torch
 from labml_nn_distill.dataset import load_mnist5k
 from labml_nn_distill.experiment import main
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import TrainConfigs, save_checkpoint, train
+from labml_nn_distill.engineering.checkpoint import save_final
+from labml_nn_distill.train import TrainConfigs, train
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -150,9 +151,9 @@ def test_same_seed_gives_the_same_numbers(tmp_path):
 
 
 def test_checkpoints_are_never_overwritten(tmp_path):
-    path = save_checkpoint(tmp_path, 10, {'model': {}})
+    path = save_final(tmp_path, 10, {'model': {}})
     with pytest.raises(Exception, match='overwrite'):
-        save_checkpoint(tmp_path, 10, {'model': {'changed': torch.zeros(1)}})
+        save_final(tmp_path, 10, {'model': {'changed': torch.zeros(1)}})
     assert torch.load(path, weights_only=True) == {'model': {}}
     assert [p.name for p in path.parent.iterdir()] == ['model.pt']
 

@@ -3,8 +3,8 @@ import torch
 
 from labml_nn_distill.dataset import ImageData
 from labml_nn_distill.large import MnistTeacher
-from labml_nn_distill.teacher_cache import (augment_with_flips, cache_is_exact, cached_teacher_outputs,
-                                            teacher_logits_of)
+from labml_nn_distill.engineering.teacher_cache import (cache_is_exact, cached_teacher_outputs, teacher_logits_of,
+                                                        teacher_outputs)
 from labml_nn_distill.train import TrainConfigs, batch_loss
 
 
@@ -48,9 +48,10 @@ def test_exact_and_cached_paths_give_the_same_loss_without_augmentation(tmp_path
     inputs = data.normalize(data.train_images)
     student_logits = torch.randn(len(indices), 10, requires_grad=True)
     configs = TrainConfigs()
-    exact = batch_loss(student_logits, data.train_labels, inputs, indices, configs, teacher, None)
-    from_cache = batch_loss(student_logits, data.train_labels, inputs, indices, configs, teacher, cached)
-    assert torch.equal(exact, from_cache)
+    exact = teacher_outputs(teacher, data, False, 'exact')(inputs, indices, None)
+    from_cache = teacher_logits_of(cached, indices)
+    assert torch.equal(batch_loss(student_logits, data.train_labels, exact, configs),
+                       batch_loss(student_logits, data.train_labels, from_cache, configs))
 
 
 def test_cache_is_reused_on_a_second_call_without_running_the_teacher(tmp_path):
@@ -109,12 +110,27 @@ def test_flip_aware_cache_matches_the_teacher_on_flipped_inputs(tmp_path):
                                teacher_logits(teacher, data, images), rtol=1e-5, atol=1e-5)
 
 
-def test_augment_with_flips_draws_the_same_images_as_the_dataset_augmentation():
+def test_augment_reports_which_images_it_flipped():
     data = tiny_data(flip=True)
+    data.max_shift = 0
     images = data.train_images[:16]
-    expected = data.augment(images, torch.Generator().manual_seed(3))
-    augmented, flipped = augment_with_flips(data, images, torch.Generator().manual_seed(3))
-    assert torch.equal(augmented, expected) and flipped.dtype == torch.bool and 0 < flipped.sum() < 16
+    augmented, flipped = data.augment(images, torch.Generator().manual_seed(3))
+    assert flipped.dtype == torch.bool and 0 < flipped.sum() < 16
+    assert torch.equal(augmented[flipped], images[flipped].flip(-1))
+    assert torch.equal(augmented[~flipped], images[~flipped])
+
+
+def test_the_cached_path_reads_the_view_that_augmentation_flipped(tmp_path):
+    data = tiny_data(flip=True)
+    data.max_shift = 0
+    teacher, _ = teacher_with_counter()
+    indices = torch.arange(16)
+    augmented, flipped = data.augment(data.train_images[indices], torch.Generator().manual_seed(3))
+    inputs = data.normalize(augmented)
+    cached = teacher_outputs(teacher, data, True, 'cached')
+    exact = teacher_outputs(teacher, data, True, 'exact')
+    torch.testing.assert_close(cached(inputs, indices, flipped), exact(inputs, indices, flipped),
+                               rtol=1e-5, atol=1e-5)
 
 
 def test_cache_is_exact_only_without_random_shifts():

@@ -30,7 +30,7 @@ the teacher's was. A shifted 5 is a new question to put to the teacher, and its 
 again how much that 5 looks like a 3; the students see more of the teacher's knowledge
 without a single 3. For that the teacher must answer for the shifted digit itself, so here
 its logits are computed on every batch (`--teacher-outputs exact`) instead of taken from the
-[teacher cache](teacher_cache.html), which holds its answer for the unshifted digit. The two
+[teacher cache](../engineering/teacher_cache.html), which holds its answer for the unshifted digit. The two
 options `--no-jitter` and `--teacher-outputs cached` rerun the page without either choice;
 both leave fewer 3s recognised.
 
@@ -44,7 +44,7 @@ shift needed to make 3 the prediction is its margin $\max_{j \ne 3} z_j - z_3$; 
 margins, $b$ is just above the 10 % quantile. The page also draws the test errors against
 $b$, which uses the labels and only shows how sensitive the choice is.
 
-The measured numbers are on the [results page](results.md):
+The measured numbers are on the [results page](results.html):
 
 ![Test errors against the bias shift of class 3](images/omitted_class.svg)
 """
@@ -58,11 +58,10 @@ import torch
 
 from labml_nn_distill import DistillationConfigs
 from labml_nn_distill.dataset import ImageData
-from labml_nn_distill.experiment import mean_sd
-from labml_nn_distill.report import (Outputs, arguments, html_table, publish, pyplot, run_record,
-                                     save_svg, setup, trained_teacher)
+from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, pyplot,
+                                                 run_page, run_record, save_svg)
+from labml_nn_distill.paper import STUDENT_EPOCHS, TEACHER_EPOCHS, arguments, setup, trained_teacher
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.teacher_cache import TEACHER_OUTPUTS
 from labml_nn_distill.train import TrainConfigs, predict, train
 
 # The digit left out of the transfer set
@@ -122,8 +121,8 @@ def run_seed(data: ImageData, seed: int, args, logs_dir) -> dict:
     """
     teacher, teacher_run = trained_teacher(data, seed, args.teacher_epochs, logs_dir)
     transfer = without_class(data, OMITTED)
-    configs = TrainConfigs(epochs=args.epochs, seed=seed, temperature=args.temperature,
-                           alpha=DistillationConfigs.alpha, augment=args.jitter,
+    configs = TrainConfigs(epochs=args.epochs, seed=seed, augment=args.jitter,
+                           distillation=DistillationConfigs(temperature=args.temperature),
                            teacher_outputs=args.teacher_outputs)
     extra = {'study_seed': seed, 'page': 'omitted_class', 'omitted': OMITTED}
     # The two students learn from the same transfer set, from the same initial weights
@@ -187,8 +186,7 @@ def results_markdown(results: dict) -> str:
     summary, n = results['summary'], len(results['seeds'])
 
     def value(mean_and_sd, digits=1):
-        mean, sd = mean_and_sd
-        return f'{mean:.{digits}f} ± {sd:.{digits}f}' if n > 1 else f'{mean:.{digits if digits > 1 else 0}f}'
+        return format_mean_sd(*mean_and_sd, n, digits=digits, single_digits=digits if digits > 1 else 0)
 
     first = results['per_seed'][str(results['seeds'][0])]
     rows = [[label, value(summary[model]['predicted_omitted']), value(summary[model]['omitted_right']),
@@ -246,17 +244,13 @@ def main(argv: list[str] | None = None) -> dict:
     ### Run every seed, then write the JSON, the plot and the results block
     """
     started = time.perf_counter()
-    parser = arguments('omitted_class', 'Distil a student that never sees a 3.', seeds=[0, 1, 2], epochs=30, teacher_epochs=15)
-    parser.add_argument('--temperature', type=float, default=DistillationConfigs.temperature,
-                        help='distillation temperature (default: 8)')
+    parser = arguments('omitted_class', 'Distil a student that never sees a 3.', seeds=[0, 1, 2], epochs=STUDENT_EPOCHS,
+                       teacher_epochs=TEACHER_EPOCHS, temperature=DistillationConfigs.temperature, teacher_outputs='exact')
     parser.add_argument('--max-bias', type=float, default=10.0,
                         help='largest bias shift drawn in the curve (default: 10)')
     parser.add_argument('--jitter', action=argparse.BooleanOptionalAction, default=True,
                         help='shift every transfer batch by up to two pixels, for both students '
                              '(default: on; --no-jitter trains on the digits as they are)')
-    parser.add_argument('--teacher-outputs', choices=TEACHER_OUTPUTS, default='exact',
-                        help="exact (default): the teacher's logits for every shifted batch; cached: "
-                             'its logits for the unshifted digits, computed once')
     args = parser.parse_args(argv)
     data, logs_dir = setup(args)
     per_seed = {str(seed): run_seed(data, seed, args, logs_dir) for seed in args.seeds}
@@ -266,11 +260,7 @@ def main(argv: list[str] | None = None) -> dict:
                'jitter': args.jitter, 'teacher_outputs': args.teacher_outputs,
                'test_examples': len(data.test_labels), 'per_seed': per_seed,
                'summary': summarize(per_seed), **run_record('omitted_class', argv, started)}
-    outputs = Outputs.at(args.output_dir)
-    plot(results, outputs)
-    publish('omitted_class', results, results_markdown(results), outputs)
-    print(results_markdown(results))
-    return results
+    return run_page('omitted_class', results, results_markdown, plot, args.output_dir)
 
 
 if __name__ == '__main__':

@@ -20,7 +20,7 @@ temperature $T$ is the arithmetic mean of theirs,
 
 $$p_i = \frac{1}{K} \sum_{k=1}^K \mathrm{softmax}\big(v^{(k)} / T\big)_i$$
 
-The [distillation loss](index.html) takes teacher *logits*, not probabilities. Any logits
+The [distillation loss](../index.html) takes teacher *logits*, not probabilities. Any logits
 whose softmax at temperature $T$ is $p$ will do, and
 
 $$\tilde v_i = T \log p_i = T \log \sum_k e^{\log \mathrm{softmax}(v^{(k)} / T)_i} - T \log K$$
@@ -36,7 +36,7 @@ distillation, and report the ensemble's own accuracy at $T = 1$.
 `python -m labml_nn_distill.ensemble` trains (or reuses, from the other pages' labml runs)
 one teacher per seed, then distils the same student, from the same initial weights and
 batch order, once from each teacher alone and once from their ensemble. The measured numbers
-are on the [results page](results.md):
+are on the [results page](results.html):
 
 ![Test errors of teachers and of their students](images/ensemble.svg)
 """
@@ -49,9 +49,9 @@ import torch
 from torch import nn
 
 from labml_nn_distill import DistillationConfigs
-from labml_nn_distill.experiment import mean_sd
-from labml_nn_distill.report import (Outputs, arguments, html_table, publish, pyplot, run_record,
-                                     save_svg, setup, trained_teacher)
+from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, pyplot,
+                                                 run_page, run_record, save_svg)
+from labml_nn_distill.paper import STUDENT_EPOCHS, TEACHER_EPOCHS, arguments, setup, trained_teacher
 from labml_nn_distill.small import MnistStudent
 from labml_nn_distill.train import TrainConfigs, evaluate, train
 
@@ -84,8 +84,8 @@ def run(data, args, logs_dir) -> dict:
     differ only in their teacher.
     """
     student_seed = args.seeds[0]
-    configs = TrainConfigs(epochs=args.epochs, seed=student_seed, temperature=args.temperature,
-                           alpha=DistillationConfigs.alpha)
+    configs = TrainConfigs(epochs=args.epochs, seed=student_seed,
+                           distillation=DistillationConfigs(temperature=args.temperature))
     teachers, results = {}, {'teachers': {}, 'students': {}}
     for seed in args.seeds:
         teachers[str(seed)], run_info = trained_teacher(data, seed, args.teacher_epochs, logs_dir)
@@ -121,8 +121,9 @@ def results_markdown(results: dict) -> str:
     runs, summary = results['runs'], results['summary']
     rows = [[f'teacher seed {seed}', f'{runs["teachers"][str(seed)]["test_errors"]}',
              f'{runs["students"][str(seed)]["test_errors"]}'] for seed in results['seeds']]
-    rows.append(['single teachers, mean ± sd', f'{summary["single_teacher"][0]:.1f} ± {summary["single_teacher"][1]:.1f}',
-                 f'{summary["single_student"][0]:.1f} ± {summary["single_student"][1]:.1f}'])
+    n = len(results['seeds'])
+    rows.append(['single teachers, mean ± sd', format_mean_sd(*summary['single_teacher'], n),
+                 format_mean_sd(*summary['single_student'], n)])
     rows.append([f'ensemble of {len(results["seeds"])}', f'{summary["ensemble_teacher"]}',
                  f'{summary["ensemble_student"]}'])
     return '\n'.join([
@@ -168,9 +169,8 @@ def main(argv: list[str] | None = None) -> dict:
     ### Run, then write the JSON, the plot and the results block
     """
     started = time.perf_counter()
-    parser = arguments('ensemble', 'Distil an ensemble of teachers into one student.', seeds=[0, 1, 2], epochs=30, teacher_epochs=15)
-    parser.add_argument('--temperature', type=float, default=DistillationConfigs.temperature,
-                        help='distillation temperature, also the temperature of the average (default: 8)')
+    parser = arguments('ensemble', 'Distil an ensemble of teachers into one student.', seeds=[0, 1, 2],
+                       epochs=STUDENT_EPOCHS, teacher_epochs=TEACHER_EPOCHS, temperature=DistillationConfigs.temperature)
     args = parser.parse_args(argv)
     data, logs_dir = setup(args)
     runs = run(data, args, logs_dir)
@@ -178,11 +178,7 @@ def main(argv: list[str] | None = None) -> dict:
                'teacher_epochs': args.teacher_epochs, 'temperature': args.temperature,
                'alpha': DistillationConfigs.alpha, 'test_examples': len(data.test_labels),
                'runs': runs, 'summary': summarize(runs, args.seeds), **run_record('ensemble', argv, started)}
-    outputs = Outputs.at(args.output_dir)
-    plot(results, outputs)
-    publish('ensemble', results, results_markdown(results), outputs)
-    print(results_markdown(results))
-    return results
+    return run_page('ensemble', results, results_markdown, plot, args.output_dir)
 
 
 if __name__ == '__main__':

@@ -10,7 +10,7 @@ summary: >
 
 The paper distils its MNIST student at $T = 20$ and reports that, for a student with 300 or
 more units per layer, all temperatures above 8 gave fairly similar results. Here we train
-the same student as [the study](experiment.html) at $T = 1, 2, 4, 8, 16, 20$, on the
+the same student as [the study](../experiment.html) at $T = 1, 2, 4, 8, 16, 20$, on the
 embedded digits, with several seeds, and compare against two lines:
 
 * the **baseline**: the student on the hard labels alone;
@@ -20,7 +20,7 @@ embedded digits, with several seeds, and compare against two lines:
 At $T = 1$ the teacher's targets are nearly one-hot: a confident teacher gives the wrong
 classes probabilities of $10^{-4}$ and less, and the student learns little more than from
 the labels. As $T$ grows the similarities between digits become visible. Because the
-[loss](index.html) multiplies the soft term by $T^2$, the size of its gradients hardly
+[loss](../index.html) multiplies the soft term by $T^2$, the size of its gradients hardly
 changes with $T$ ([why](temperature_gradients.html)), so the temperature changes *what* the
 student is taught, not how fast.
 
@@ -36,20 +36,22 @@ What it showed, over three seeds: at $T = 1$ the distilled student is worse than
 smoothing, at $T = 2$ about as good, and at every $T \ge 4$ better, more so as $T$ grows,
 with the best result at $T = 20$, the paper's choice. `tests/test_distill_paper_results.py`
 checks these sentences against the committed numbers. The measured table is on the
-[results page](results.md):
+[results page](results.html):
 
 ![Test errors against temperature](images/temperature_sweep.svg)
 """
 
 import sys
 import time
+from dataclasses import replace
 
 from labml_nn_distill import DistillationConfigs
-from labml_nn_distill.experiment import LABEL_SMOOTHING, mean_sd
-from labml_nn_distill.report import (Outputs, arguments, html_table, publish, pyplot, run_record,
-                                     save_svg, setup, trained_teacher)
+from labml_nn_distill.engineering.options import positive_float
+from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, pyplot,
+                                                 run_page, run_record, save_svg)
+from labml_nn_distill.paper import STUDENT_EPOCHS, TEACHER_EPOCHS, arguments, setup, trained_teacher
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import TrainConfigs, train
+from labml_nn_distill.train import LABEL_SMOOTHING, TrainConfigs, train
 
 # The temperatures of the sweep
 TEMPERATURES = [1.0, 2.0, 4.0, 8.0, 16.0, 20.0]
@@ -62,18 +64,18 @@ def run_seed(data, seed: int, args, logs_dir) -> dict:
     Returns the test errors of each, keyed `baseline`, `label_smoothing` and `T=<t>`.
     """
     teacher, teacher_run = trained_teacher(data, seed, args.teacher_epochs, logs_dir)
-    student = TrainConfigs(epochs=args.epochs, seed=seed, alpha=DistillationConfigs.alpha)
+    student = TrainConfigs(epochs=args.epochs, seed=seed)
     extra = {'study_seed': seed, 'page': 'temperature_sweep'}
     errors = {'teacher': teacher_run['test_errors']}
     # The two controls: hard labels, and labels smoothed by $\epsilon$
     errors['baseline'] = train(MnistStudent(), data, student, 'mnist5k_sweep_baseline',
                                logs_dir=logs_dir, extra_configs=extra).test_errors
-    smoothing = TrainConfigs(**{**vars(student), 'label_smoothing': LABEL_SMOOTHING})
+    smoothing = replace(student, label_smoothing=LABEL_SMOOTHING)
     errors['label_smoothing'] = train(MnistStudent(), data, smoothing, 'mnist5k_sweep_label_smoothing',
                                       logs_dir=logs_dir, extra_configs=extra).test_errors
     # A distilled student per temperature, same initial weights and batch order
     for temperature in args.temperatures:
-        configs = TrainConfigs(**{**vars(student), 'temperature': temperature})
+        configs = replace(student, distillation=DistillationConfigs(temperature=temperature))
         result = train(MnistStudent(), data, configs, 'mnist5k_sweep_distilled', teacher=teacher,
                        logs_dir=logs_dir, extra_configs={**extra, 'teacher_run': teacher_run['uuid']})
         errors[f'T={temperature:g}'] = result.test_errors
@@ -101,12 +103,10 @@ def results_markdown(results: dict) -> str:
     test_size = results['test_examples']
 
     def errors(name):
-        mean, sd = summary[name]['errors']
-        return f'{mean:.1f} ± {sd:.1f}' if n > 1 else f'{mean:.0f}'
+        return format_mean_sd(*summary[name]['errors'], n, single_digits=0)
 
     def fewer(name):
-        mean, sd = summary[name]['fewer_than_label_smoothing']
-        return f'{mean:+.1f} ± {sd:.1f}' if n > 1 else f'{mean:+.0f}'
+        return format_mean_sd(*summary[name]['fewer_than_label_smoothing'], n, single_digits=0, sign='+')
 
     names = ['teacher', 'baseline', 'label_smoothing', *[f'T={t:g}' for t in results['temperatures']]]
     labels = {'teacher': 'teacher', 'baseline': 'baseline student (labels)',
@@ -161,8 +161,8 @@ def main(argv: list[str] | None = None) -> dict:
     """
     started = time.perf_counter()
     parser = arguments('temperature_sweep', 'Distil the student at several temperatures.',
-                       seeds=[0, 1, 2], epochs=30, teacher_epochs=15)
-    parser.add_argument('--temperatures', type=float, nargs='+', default=TEMPERATURES,
+                       seeds=[0, 1, 2], epochs=STUDENT_EPOCHS, teacher_epochs=TEACHER_EPOCHS)
+    parser.add_argument('--temperatures', type=positive_float, nargs='+', default=TEMPERATURES,
                         help='temperatures of the distilled students (default: 1 2 4 8 16 20)')
     args = parser.parse_args(argv)
     data, logs_dir = setup(args)
@@ -173,11 +173,7 @@ def main(argv: list[str] | None = None) -> dict:
                'test_examples': len(data.test_labels), 'per_seed': per_seed,
                'summary': summarize(per_seed, args.temperatures),
                **run_record('temperature_sweep', argv, started)}
-    outputs = Outputs.at(args.output_dir)
-    plot(results, outputs)
-    publish('temperature_sweep', results, results_markdown(results), outputs)
-    print(results_markdown(results))
-    return results
+    return run_page('temperature_sweep', results, results_markdown, plot, args.output_dir)
 
 
 if __name__ == '__main__':

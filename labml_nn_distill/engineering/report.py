@@ -2,20 +2,20 @@ r"""
 ---
 title: Results files, plots and the results page
 summary: >
-  What the paper's pages share: the command line, teachers reused between pages, a results
-  JSON per page, deterministic SVG plots, and the marked blocks of the results page that
-  are regenerated from that JSON.
+  How every runnable page ends: a results JSON with the command and the machine, deterministic
+  SVG plots, the mean ± sd formatter, and the marked blocks of the results page that are
+  regenerated from that JSON.
 ---
 
 # Results files, plots and the results page
 
-Every number that the [results page](results.md) shows comes from a run. Each runnable page
-(`python -m labml_nn_distill.<page>`) ends the same way:
+Every number that the [results page](../paper/results.html) shows comes from a run. Each
+runnable page (`python -m labml_nn_distill.paper.<page>`) ends with `run_page`:
 
 1. it writes everything it measured, with the command, seeds and machine, to
-   `labml_nn_distill/results/<page>.json`;
-2. it draws its plots into `labml_nn_distill/images/<page>*.svg`;
-3. it regenerates its block of `results.md`, the lines between
+   `labml_nn_distill/paper/results/<page>.json`;
+2. it draws its plots into `labml_nn_distill/paper/images/<page>*.svg`;
+3. it regenerates its block of `paper/results.md`, the lines between
    `<!-- begin: <page> -->` and `<!-- end: <page> -->`, from that JSON alone.
 
 Step 3 is a pure function of the JSON, so `tests/test_distill_paper_results.py` can render
@@ -25,14 +25,16 @@ fails the test. With `--output-dir DIR` they go to `DIR/<page>.json`, `DIR/image
 
 The SVGs are deterministic too: matplotlib salts the ids in an SVG with a random string and
 stamps the date, unless we fix the salt and drop the date. Then the same run gives the same
-bytes, and git only sees a plot change when the numbers change.
+bytes, and git only sees a plot change when the numbers change. Every file goes through the
+project's [one writer](files.html).
 """
 
-import argparse
+import io
 import json
 import os
 import platform
 import re
+import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -40,15 +42,10 @@ from pathlib import Path
 
 import torch
 
-from labml_nn_distill.dataset import ImageData, load_mnist5k
-from labml_nn_distill.large import MnistTeacher
-from labml_nn_distill.train import TrainConfigs, evaluate, train
+from labml_nn_distill.engineering.files import write_atomically, write_json, write_text
 
-# The package folder: the results page, its plots and the JSON files live here
-PACKAGE = Path(__file__).resolve().parent
-# Teacher epochs on the embedded digits: 10, against the study's 15, to keep every page's
-# default run to minutes
-TEACHER_EPOCHS = 10
+# The paper's wing: the results page, its plots and the JSON files live there
+PAPER = Path(__file__).resolve().parent.parent / 'paper'
 
 
 @dataclass
@@ -66,80 +63,33 @@ class Outputs:
         ### The committed places, or everything under `output_dir`
         """
         if output_dir is None:
-            return cls(PACKAGE / 'results', PACKAGE / 'images', PACKAGE / 'results.md')
+            return cls(PAPER / 'results', PAPER / 'images', PAPER / 'results.md')
         return cls(output_dir, output_dir / 'images', output_dir / 'results.md')
 
 
-def arguments(page: str, description: str, seeds: list[int], epochs: int,
-              teacher_epochs: int = TEACHER_EPOCHS) -> argparse.ArgumentParser:
+# ## Mean $\pm$ sd
+
+def mean_sd(values: list[float]) -> tuple[float, float]:
     """
-    ### The options every page has
-
-    A page adds its own options to the parser this returns.
+    ### Mean and sample standard deviation (0 for a single value)
     """
-    parser = argparse.ArgumentParser(prog=f'python -m labml_nn_distill.{page}', description=description)
-    parser.add_argument('--seeds', type=int, nargs='+', default=seeds,
-                        help=f'seeds of teachers, students and batch order (default: {seeds})')
-    parser.add_argument('--epochs', type=int, default=epochs,
-                        help=f'epochs of every student (default: {epochs})')
-    parser.add_argument('--teacher-epochs', type=int, default=teacher_epochs,
-                        help=f'epochs of every teacher (default: {teacher_epochs})')
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch CPU threads (default: 1; see the notes)')
-    parser.add_argument('--train-subset', type=int, default=None,
-                        help='train on only the first N training digits, for quick checks')
-    parser.add_argument('--output-dir', type=Path, default=None,
-                        help='write the JSON, plots and results page under this folder instead '
-                             'of updating the committed ones in labml_nn_distill/')
-    parser.add_argument('--logs-dir', type=Path, default=None,
-                        help='where labml writes runs, and where teachers are reused from '
-                             '(default: logs/ beside .labml.yaml)')
-    return parser
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def setup(args: argparse.Namespace) -> tuple[ImageData, Path]:
+def format_mean_sd(mean: float, sd: float, n: int, digits: int = 1, single_digits: int | None = None,
+                   sign: str = '') -> str:
     """
-    ### The embedded digits, the CPU threads, and the labml logs folder
+    ### `27.3 ± 2.1` over several seeds; over one seed the value alone
 
-    One thread by default: on a machine shared with other jobs, two threads that wait for
-    each other at every operation ran a teacher epoch ten times slower than one thread did.
-    Each thread count is deterministic on its own, but may round differently from another.
+    `single_digits` (default `digits`) is how many decimals a value of one seed shows: 0 for
+    a count of errors, which is whole. `sign='+'` shows the sign of a difference.
     """
-    torch.set_num_threads(args.threads)
-    from labml import lab
-    logs_dir = Path(args.logs_dir or lab.get_experiments_path()).resolve()
-    data = load_mnist5k(split_seed=0)
-    if args.train_subset is not None:
-        data.train_images = data.train_images[:args.train_subset]
-        data.train_labels = data.train_labels[:args.train_subset]
-    return data, logs_dir
+    if n > 1:
+        return f'{mean:{sign}.{digits}f} ± {sd:.{digits}f}'
+    return f'{mean:{sign}.{digits if single_digits is None else single_digits}f}'
 
 
-def trained_teacher(data: ImageData, seed: int, epochs: int, logs_dir: Path) -> tuple[MnistTeacher, dict]:
-    """
-    ### The teacher of `seed`, loaded from an earlier page's labml run or trained now
-
-    Training is deterministic, so a teacher with the same seed, epochs and training set is
-    the same network: the pages share their teachers through the labml runs of
-    `logs/mnist5k_paper_teacher/`, instead of training three teachers per page.
-    """
-    teacher = MnistTeacher()
-    key = {'study_seed': seed, 'teacher_epochs': epochs, 'train_examples': len(data.train_labels),
-           'split_seed': 0}
-    # Look for a finished teacher run with the same configuration
-    for path in sorted((logs_dir / 'mnist5k_paper_teacher').glob('*/checkpoints/*/model.pt')):
-        try:
-            checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-        except Exception:
-            continue
-        if all(checkpoint.get(name) == value for name, value in key.items()):
-            teacher.load_state_dict(checkpoint['model'])
-            return teacher, {'uuid': path.parents[2].name, 'test_errors': evaluate(teacher, data)['errors']}
-    # None: train one, with dropout and jitter, like the study's teacher
-    result = train(teacher, data, TrainConfigs(epochs=epochs, augment=True, seed=seed),
-                   'mnist5k_paper_teacher', logs_dir=logs_dir, extra_configs=key)
-    return teacher, {'uuid': result.uuid, 'test_errors': result.test_errors}
-
+# ## The run's record
 
 def machine() -> str:
     """
@@ -159,7 +109,7 @@ def run_record(page: str, argv: list[str] | None, started: float) -> dict:
     ### What every results JSON records about its run
     """
     argv = sys.argv[1:] if argv is None else argv
-    return {'command': ' '.join(['python -m', f'labml_nn_distill.{page}', *argv]),
+    return {'command': ' '.join(['python -m', f'labml_nn_distill.paper.{page}', *argv]),
             'machine': machine(), 'wall_time_s': round(time.perf_counter() - started, 1)}
 
 
@@ -173,10 +123,11 @@ def save_svg(figure, path: Path):
     """
     import matplotlib
     import matplotlib.pyplot as plt
-    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
     with matplotlib.rc_context({'svg.hashsalt': 'labml_nn_distill', 'svg.fonttype': 'path'}):
-        figure.savefig(path, format='svg', metadata={'Date': None})
+        figure.savefig(buffer, format='svg', metadata={'Date': None})
     plt.close(figure)
+    write_atomically(path, buffer.getvalue())
 
 
 def pyplot():
@@ -265,15 +216,31 @@ def publish(page: str, results: dict, markdown: str, outputs: Outputs) -> bool:
     if json_path.exists() and measured(json.loads(json_path.read_text())) == measured(json.loads(json.dumps(results))):
         print(f'Results: the same numbers as {json_path}; it and the results page are left as they are.')
         return False
-    outputs.data_dir.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(results, indent=1, sort_keys=True) + '\n')
+    write_json(json_path, results)
     # A results page under `--output-dir` starts as a copy of the committed one
     page_path = outputs.results_page
-    text = page_path.read_text() if page_path.exists() else (PACKAGE / 'results.md').read_text()
-    page_path.write_text(replace_block(text, page, markdown))
+    text = page_path.read_text() if page_path.exists() else (PAPER / 'results.md').read_text()
+    write_text(page_path, replace_block(text, page, markdown))
     print(f'Results: {outputs.data_dir / f"{page}.json"}; page: {page_path}; plots: {outputs.images_dir}')
     return True
 
+
+def run_page(page: str, results: dict, markdown, plot, output_dir: Path | None) -> dict:
+    """
+    ### How every page of the paper's wing ends
+
+    Draw the plots, write the JSON and the page's block of the results page (`markdown` turns
+    the results into that block), print the block, and return the results.
+    """
+    outputs = Outputs.at(output_dir)
+    plot(results, outputs)
+    block = markdown(results)
+    publish(page, results, block, outputs)
+    print(block)
+    return results
+
+
+# ## The study's block
 
 def study_markdown(results: dict) -> str:
     """
@@ -281,18 +248,15 @@ def study_markdown(results: dict) -> str:
     """
     summary, n = results['summary'], len(results['seeds'])
 
-    def value(mean, sd, digits):
-        return f'{mean:.{digits}f}' if n == 1 else f'{mean:.{digits}f} ± {sd:.{digits}f}'
-
     rows = [[phase.replace('_', ' '), f'{results["parameters"][phase]:,}',
-             value(summary[phase]['accuracy_mean'], summary[phase]['accuracy_sd'], 2),
-             value(summary[phase]['errors_mean'], summary[phase]['errors_sd'], 0 if n == 1 else 1)]
+             format_mean_sd(summary[phase]['accuracy_mean'], summary[phase]['accuracy_sd'], n, digits=2),
+             format_mean_sd(summary[phase]['errors_mean'], summary[phase]['errors_sd'], n, single_digits=0)]
             for phase in ('teacher', 'baseline', 'distilled', 'label_smoothing')]
     gain = summary['paired_gain']
     return '\n'.join([
         '## The study',
         '',
-        f'From [experiment.py](experiment.py): `{results["command"]}` '
+        f'From [the study](../experiment.html): `{results["command"]}` '
         f'(seed{"s" if n > 1 else ""} {", ".join(map(str, results["seeds"]))}; T = {results["temperature"]:g}, '
         f'α = {results["alpha"]:g}; {results["train_examples"]:,} training digits; '
         f'{results["wall_time_s"]:.1f} s on {results["machine"]}). Test accuracy and errors on '
@@ -300,7 +264,7 @@ def study_markdown(results: dict) -> str:
         '',
         html_table(['model', 'parameters', 'test accuracy (%)', 'test errors'], rows),
         '',
-        f'Paired gain of distillation over the baseline: {value(gain["mean"], gain["sd"], 2)} '
+        f'Paired gain of distillation over the baseline: {format_mean_sd(gain["mean"], gain["sd"], n, digits=2)} '
         f'points of accuracy (per seed: {", ".join(f"{g:.2f}" for g in gain["per_seed"])}).',
         '',
         '![Test accuracy after each epoch](images/experiment_accuracy.svg)',
@@ -315,7 +279,7 @@ def publish_study(results: dict, output_dir: Path, argv: list[str]):
 
     A study written anywhere else (a test's folder, a user's experiment) leaves the page alone.
     """
-    if Path(output_dir).resolve() != PACKAGE.parent / 'results':
+    if Path(output_dir).resolve() != PAPER.parent.parent / 'results':
         return
     keep = ('dataset', 'seeds', 'temperature', 'alpha', 'label_smoothing', 'train_examples',
             'parameters', 'summary', 'wall_time_s', 'device', 'threads')
@@ -326,6 +290,5 @@ def publish_study(results: dict, output_dir: Path, argv: list[str]):
     outputs = Outputs.at(None)
     if publish('experiment', record, study_markdown(record), outputs):
         # The study's own plots, under the names the block shows
-        outputs.images_dir.mkdir(parents=True, exist_ok=True)
         for name in ('accuracy', 'errors'):
-            (outputs.images_dir / f'experiment_{name}.svg').write_bytes((Path(output_dir) / f'{name}.svg').read_bytes())
+            write_atomically(outputs.images_dir / f'experiment_{name}.svg', (Path(output_dir) / f'{name}.svg').read_bytes())

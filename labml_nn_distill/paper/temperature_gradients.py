@@ -29,7 +29,7 @@ $$\frac{\partial C}{\partial z_i} = -\frac{1}{T} \sum_j p_j \left([i = j] - q_i\
  = \frac{1}{T} \left(q_i - p_i\right)$$
 
 $C$ and $\mathrm{KL}(p \Vert q)$ differ by the teacher's entropy, which does not depend on
-$z$, so the [tutorial's loss](index.html) has this gradient too.
+$z$, so the [tutorial's loss](../index.html) has this gradient too.
 
 ## It shrinks as $1 / T^2$
 
@@ -45,7 +45,7 @@ $$\frac{\partial C}{\partial z_i} \approx \frac{1}{N T^2} \left(z_i - v_i\right)
 
 One factor of $1/T$ comes from the front, one from $q_i - p_i$. Multiplying the soft term
 by $T^2$ keeps its gradient at the same size whatever $T$ is, which is why the
-[distillation loss](index.html) has that factor.
+[distillation loss](../index.html) has that factor.
 
 ## At high temperature distillation is logit matching
 
@@ -83,8 +83,9 @@ import torch
 import torch.nn.functional as F
 
 from labml_nn_distill import distillation_loss
-from labml_nn_distill.experiment import mean_sd
-from labml_nn_distill.report import Outputs, arguments, html_table, publish, pyplot, run_record, save_svg
+from labml_nn_distill.engineering.report import (Outputs, html_table, mean_sd, pyplot, run_page, run_record,
+                                                 save_svg)
+from labml_nn_distill.paper import arguments
 
 # Temperatures at which we measure: powers of two from 1 to 128
 TEMPERATURES = [2.0 ** k for k in range(8)]
@@ -267,17 +268,13 @@ def main(argv: list[str] | None = None) -> dict:
     """
     started = time.perf_counter()
     parser = arguments('temperature_gradients', 'Check the soft-target gradient identities with autograd.',
-                       seeds=[0, 1, 2], epochs=0)
+                       seeds=[0, 1, 2])
     args = parser.parse_args(argv)
     per_seed = [measure(seed) for seed in args.seeds]
     results = {'page': 'temperature_gradients', 'seeds': args.seeds, 'per_seed': per_seed,
                'summary': summarize(per_seed), 'batch_size': BATCH_SIZE, 'n_classes': N_CLASSES,
                'logit_scale': LOGIT_SCALE, **run_record('temperature_gradients', argv, started)}
-    outputs = Outputs.at(args.output_dir)
-    plot(results, outputs)
-    publish('temperature_gradients', results, results_markdown(results), outputs)
-    print(results_markdown(results))
-    return results
+    return run_page('temperature_gradients', results, results_markdown, plot, args.output_dir)
 
 
 if __name__ == '__main__':

@@ -21,9 +21,8 @@ a run writes.
 
 Three things can go wrong while saving, and each has a remedy:
 
-* **a kill in the middle of writing**: we write to a temporary file, flush it to the
-  disk, and rename it to its final name (a rename is atomic), so the final name holds a
-  whole checkpoint or nothing;
+* **a kill in the middle of writing**: every checkpoint goes through the project's
+  [one writer](files.html), so the final name holds a whole checkpoint or nothing;
 * **a file cut short or damaged later** (a full disk, a bad copy): the file ends with the
   SHA-256 of its contents, checked when reading; a damaged checkpoint is named, kept under
   a new name, and the one before it is used;
@@ -35,98 +34,22 @@ Nothing under `logs/` is ever deleted or overwritten: a stale `run.pid` and `run
 the killed process are kept under a numbered name before labml writes new ones.
 """
 
-import hashlib
-import io
 import json
 import os
 import random
-import signal
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from labml_nn_distill.dataset import UserError
+from labml_nn_distill.engineering import UserError
+from labml_nn_distill.engineering.files import CorruptFile, load_torch, save_torch
 
-# The file name of a training-state checkpoint inside `checkpoints/<step>/`
+# The file names inside `checkpoints/<step>/`: the state of the loop after an epoch, and the
+# trained weights that the end of a run writes
 STATE_FILE = 'state.pt'
-# The last bytes of a checkpoint: a marker and the SHA-256 of everything before it
-FOOTER_MARKER = b'SHA256'
-FOOTER_SIZE = len(FOOTER_MARKER) + hashlib.sha256().digest_size
-# Tests set this to `N` to kill the process in the middle of writing its `N`-th checkpoint
-KILL_DURING_SAVE = 'LABML_NN_DISTILL_KILL_DURING_SAVE'
-
-
-def fsync_folder(folder: Path):
-    """
-    ### Flush a folder's entries (a new or renamed file) to the disk, where the platform allows
-    """
-    if hasattr(os, 'O_DIRECTORY'):
-        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-
-
-_saves = 0
-
-
-def write_atomically(path: Path, content: bytes):
-    """
-    ### Write `content` to `path` so that `path` is either whole or absent
-
-    The temporary name carries the process id, so a temporary file left by a killed process
-    is never written over; it is left where it is, for whoever wants to look at it.
-    """
-    global _saves
-    _saves += 1
-    temporary = path.with_name(f'{path.name}.{os.getpid()}.tmp')
-    with open(temporary, 'wb') as file:
-        # The test hook: write half of the checkpoint, make it reach the disk, and die
-        if os.environ.get(KILL_DURING_SAVE) == str(_saves):
-            file.write(content[:len(content) // 2])
-            file.flush()
-            os.fsync(file.fileno())
-            os.kill(os.getpid(), signal.SIGKILL)
-        file.write(content)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
-    fsync_folder(path.parent)
-
-
-def encode(state: dict) -> bytes:
-    """
-    ### A checkpoint's bytes: `torch.save`'s, then the marker and their SHA-256
-    """
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    payload = buffer.getvalue()
-    return payload + FOOTER_MARKER + hashlib.sha256(payload).digest()
-
-
-class CorruptCheckpoint(Exception):
-    """
-    ### A checkpoint file that is cut short, damaged, or not ours
-    """
-
-
-def read_state(path: Path) -> dict:
-    """
-    ### Read and check a checkpoint
-
-    `weights_only` loads tensors and plain values, never arbitrary pickled objects.
-    """
-    content = path.read_bytes()
-    payload, marker, digest = (content[:-FOOTER_SIZE], content[-FOOTER_SIZE:-FOOTER_SIZE + len(FOOTER_MARKER)],
-                               content[-FOOTER_SIZE + len(FOOTER_MARKER):])
-    if len(content) < FOOTER_SIZE or marker != FOOTER_MARKER:
-        raise CorruptCheckpoint(f'{path} is truncated or not a checkpoint (no checksum at its end)')
-    if hashlib.sha256(payload).digest() != digest:
-        raise CorruptCheckpoint(f'{path} is damaged (its SHA-256 does not match its contents)')
-    return torch.load(io.BytesIO(payload), map_location='cpu', weights_only=True)
+MODEL_FILE = 'model.pt'
 
 
 def rng_states(generator: torch.Generator) -> dict:
@@ -216,8 +139,8 @@ class Checkpoints:
             if not path.exists():
                 continue
             try:
-                state = read_state(path)
-            except (CorruptCheckpoint, RuntimeError, EOFError, ValueError) as error:
+                state = load_torch(path)
+            except CorruptFile as error:
                 print(f'warning: skipping checkpoint {path}: {error}; using the one before it.')
                 if self.writes:
                     number = len(list(folder.glob(f'{STATE_FILE}.corrupt-*')))
@@ -255,11 +178,10 @@ class Checkpoints:
         path = folder / STATE_FILE
         if path.exists():
             raise UserError(f'Refusing to overwrite the existing checkpoint {path}.')
-        folder.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, encode({
+        save_torch(path, {
             'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
             'schedule': schedule.state_dict(), 'rng': rng_states(generator),
-            'epoch': epoch, 'step': step, 'history': history}))
+            'epoch': epoch, 'step': step, 'history': history})
         self.last_good = path
 
     def unlogged(self, history: list) -> list:
@@ -291,15 +213,22 @@ class Checkpoints:
             with open(log, 'a') as file:
                 file.write('\n')
 
-    def nonfinite_loss_error(self, epoch: int, step: int, value: float, uuid: str) -> UserError:
+    def stop_if_nonfinite(self, epoch: int, nonfinite_step: torch.Tensor, step: int, loss_sum: torch.Tensor):
         """
-        ### The error that stops a run whose loss became NaN or infinite
+        ### Stop a run whose loss became NaN or infinite, before its epoch is saved
+
+        `nonfinite_step` is the first such step, kept on the device by `first_nonfinite`
+        ($-1$ when there was none); `loss_sum` is the epoch's loss added over all processes.
         """
+        if nonfinite_step < 0 and torch.isfinite(loss_sum):
+            return
+        at = int(nonfinite_step) if nonfinite_step >= 0 else step
+        uuid = self.run_path.name if self.writes else ''
         last = (f'The last good checkpoint is {self.last_good}; resume from it with --resume {uuid} '
                 f'after fixing the cause.' if self.last_good else 'The run saved no checkpoint yet.')
-        return UserError(f'The training loss became {value} at step {step} (epoch {epoch}); '
-                         f'the run is stopped and this epoch is not saved. {last} A learning '
-                         f'rate too high for the model, or NaN in the data, are the usual causes.')
+        raise UserError(f'The training loss became {loss_sum.item()} at step {at} (epoch {epoch}); '
+                        f'the run is stopped and this epoch is not saved. {last} A learning '
+                        f'rate too high for the model, or NaN in the data, are the usual causes.')
 
 
 def first_nonfinite(loss: torch.Tensor, step: int, first: torch.Tensor) -> torch.Tensor:
@@ -325,6 +254,112 @@ def start_labml_run(checkpoints: Checkpoints):
     return experiment_singleton().start(global_step=step)
 
 
+def labml_run_path() -> Path:
+    """
+    ### The folder of the current labml run
+
+    labml 0.5.3 has no public call for it; the run object it keeps for the current
+    experiment knows it (`logs/<name>/<uuid>`).
+    """
+    from labml.internal.experiment import experiment_singleton
+    return Path(experiment_singleton().run.run_path)
+
+
+def save_final(run_path: Path, step: int, checkpoint: dict) -> Path:
+    """
+    ### Save a finished run's weights into `checkpoints/<step>/model.pt`
+
+    `checkpoint` holds the weights and what is needed to check them when loading
+    (architecture, dataset). We refuse to replace a checkpoint that is already there.
+    """
+    path = run_path / 'checkpoints' / str(step) / MODEL_FILE
+    if path.exists():
+        raise UserError(f'Refusing to overwrite the existing checkpoint {path}.')
+    save_torch(path, checkpoint)
+    return path
+
+
+# ## Finding runs
+#
+# Runs live in `logs/<experiment name>/<uuid>/`. A uuid is unique, so we find a run by it
+# alone, whatever its experiment's name.
+
+def find_run(logs_dir: Path, uuid: str, purpose: str = '') -> Path:
+    """
+    ### The folder of labml run `uuid`; `purpose` ends the error message when there is none
+    """
+    run_paths = sorted(Path(logs_dir).glob(f'*/{uuid}')) if uuid else []
+    if not run_paths:
+        raise UserError(f'There is no labml run {uuid!r} under {logs_dir}{" " + purpose if purpose else ""}. '
+                        f'Runs are folders {logs_dir}/<experiment name>/<run uuid>/; pass --logs-dir '
+                        f'if they are elsewhere.')
+    return run_paths[0]
+
+
+def find_checkpoint(run: str, logs_dir: Path) -> Path:
+    """
+    ### The `model.pt` of `run`, written `UUID` or `UUID:STEP`
+
+    Without a step we take the run's last checkpoint.
+    """
+    uuid, _, step = run.partition(':')
+    run_path = find_run(logs_dir, uuid, 'to take the teacher from; leave out --teacher-run to train a '
+                                        'teacher first')
+    steps = sorted(int(p.parent.name) for p in run_path.glob(f'checkpoints/*/{MODEL_FILE}')
+                   if p.parent.name.isdigit())
+    if not step and steps:
+        step = str(steps[-1])
+    path = run_path / 'checkpoints' / step / MODEL_FILE
+    if not step or not path.is_file():
+        raise UserError(f'Run {uuid} has no checkpoint {path}. Checkpoints saved in that run: '
+                        f'{", ".join(map(str, steps)) or "none"}. Pass --teacher-run {uuid}:STEP '
+                        f'with one of them, or leave out --teacher-run to train a teacher first.')
+    return path
+
+
+def load_checkpoint(run: str, logs_dir: Path, model: nn.Module, dataset: str) -> dict:
+    """
+    ### Load the weights of `run` into `model`
+
+    The checkpoint must hold weights of the same architecture, trained on the same dataset
+    (and the same train/test split): a teacher that has seen our test images would make the
+    distilled student look better than it is.
+    """
+    path = find_checkpoint(run, logs_dir)
+    try:
+        checkpoint = load_torch(path)
+        model.load_state_dict(checkpoint['model'])
+    except (CorruptFile, RuntimeError, KeyError) as error:
+        raise UserError(f'The checkpoint {path} is corrupt, truncated or not a checkpoint of '
+                        f'{type(model).__name__} ({str(error).splitlines()[0] if str(error) else type(error).__name__}). '
+                        f'Pick another step with --teacher-run UUID:STEP, or leave out --teacher-run '
+                        f'to train a new teacher.') from None
+    expected = {'architecture': type(model).__name__, 'dataset': dataset}
+    for key, value in expected.items():
+        if checkpoint.get(key) != value:
+            raise UserError(f'The checkpoint {path} has {key} {checkpoint.get(key)!r}, but this '
+                            f'study needs {value!r}. Pick a teacher run trained with '
+                            f'--dataset {dataset}, or leave out --teacher-run.')
+    return checkpoint
+
+
+def finished_run(logs_dir: Path, name: str, key: dict) -> tuple[str, dict] | None:
+    """
+    ### A finished run of experiment `name` whose final checkpoint records every item of `key`
+
+    Returns its uuid and its checkpoint, or `None`. Training is deterministic, so such a run
+    holds the very weights a new run with the same configuration would train.
+    """
+    for path in sorted((Path(logs_dir) / name).glob(f'*/checkpoints/*/{MODEL_FILE}')):
+        try:
+            checkpoint = load_torch(path)
+        except CorruptFile:
+            continue
+        if all(checkpoint.get(item) == value for item, value in key.items()):
+            return path.parents[2].name, checkpoint
+    return None
+
+
 # ## Resuming a study
 #
 # A study is four labml runs per seed. Each records the study's id in its configurations
@@ -346,14 +381,10 @@ def find_study_runs(logs_dir: Path, uuid: str, dataset: str) -> tuple[str, dict]
     """
     ### The study of run `uuid`: its id and its runs, `{(seed, phase): run_path}`
     """
-    run_paths = sorted(logs_dir.glob(f'*/{uuid}')) if uuid else []
-    if not run_paths:
-        raise UserError(f'There is no labml run {uuid!r} under {logs_dir} to resume. Pass the uuid '
-                        f'of a run of the study (the folder name under {logs_dir}/<experiment name>/), '
-                        f'and --logs-dir if the runs are elsewhere.')
-    study = stored_configs(run_paths[0]).get('study')
+    run_path = find_run(logs_dir, uuid, 'to resume. Pass the uuid of a run of the study')
+    study = stored_configs(run_path).get('study')
     if not study:
-        raise UserError(f'Run {run_paths[0]} records no study id (`study` in its configs.yaml), so it '
+        raise UserError(f'Run {run_path} records no study id (`study` in its configs.yaml), so it '
                         f'was not started by a study that can resume; start a new study instead.')
     runs = {}
     # Experiment names are `<dataset>_<phase>`
@@ -369,5 +400,5 @@ def final_checkpoint(run_path: Path) -> Path | None:
     """
     ### The `model.pt` that the end of a finished run writes, or `None` while it is unfinished
     """
-    paths = sorted(run_path.glob('checkpoints/*/model.pt'), key=lambda p: int(p.parent.name))
+    paths = sorted(run_path.glob(f'checkpoints/*/{MODEL_FILE}'), key=lambda p: int(p.parent.name))
     return paths[-1] if paths else None

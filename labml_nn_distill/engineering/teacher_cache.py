@@ -64,48 +64,19 @@ computes the logits in bfloat16). The file lives in the labml logs folder,
 (`--teacher-run UUID`) reuses it instead of running the teacher again.
 """
 
-import contextlib
 import hashlib
-import os
 from pathlib import Path
 
 import torch
 from labml import lab
 from torch import nn
 
-from labml_nn_distill.dataset import ImageData, batches, random_shift
+from labml_nn_distill.dataset import ImageData, batches
+from labml_nn_distill.engineering import distributed, mixed_precision
+from labml_nn_distill.engineering.files import CorruptFile, load_torch, save_torch
 
 # The two ways to get the teacher's outputs for a batch
 TEACHER_OUTPUTS = ('cached', 'exact')
-
-
-def mixed_precision(device: torch.device):
-    """
-    ### bfloat16 autocast on CUDA, nothing on the CPU
-
-    On a GPU, matrix products and convolutions in bfloat16 are several times faster and keep
-    float32's range; autocast leaves softmaxes and losses in float32. On the CPU we keep
-    float32, which is also what keeps the CPU path deterministic and exact.
-    """
-    if device.type == 'cuda':
-        return torch.autocast('cuda', dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
-def augment_with_flips(data: ImageData, images: torch.Tensor,
-                       generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """
-    ### Augment a batch as `data.augment` does, and say which images were flipped
-
-    The random numbers are drawn in the same order as in `ImageData.augment` (shifts, then
-    flips), so the images are the same; the flags pick the cached view of each image.
-    """
-    images = random_shift(images, data.max_shift, generator)
-    flipped = torch.zeros(len(images), dtype=torch.bool, device=images.device)
-    if data.flip:
-        flipped = torch.rand(len(images), generator=generator).to(images.device) < 0.5
-        images = torch.where(flipped[:, None, None, None], images.flip(-1), images)
-    return images, flipped
 
 
 def teacher_logits_of(cached_logits: torch.Tensor, indices: torch.Tensor,
@@ -170,18 +141,6 @@ def compute_teacher_logits(teacher: nn.Module, data: ImageData, flip: bool,
     return torch.stack(views)
 
 
-def save_atomically(path: Path, value: dict):
-    """
-    ### Write `value` to `path` through a temporary file and a rename
-
-    Two studies writing the same cache at once each rename a whole file into place.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f'{path.name}.{os.getpid()}.tmp')
-    torch.save(value, temporary)
-    os.replace(temporary, path)
-
-
 def cached_teacher_outputs(teacher: nn.Module, data: ImageData, augment: bool,
                            batch_size: int = 500, cache_dir: Path | None = None) -> torch.Tensor:
     """
@@ -195,16 +154,17 @@ def cached_teacher_outputs(teacher: nn.Module, data: ImageData, augment: bool,
     flip = augment and data.flip
     cache_dir = Path(cache_dir or Path(lab.get_experiments_path()) / 'teacher_cache')
     path = cache_dir / f'{cache_key(teacher, data, flip, device)}.pt'
-    # Reuse the file when it is there and readable; a broken one is computed again and replaced
+    # Reuse the file when it is there and whole; a damaged one is computed again and replaced
     if path.is_file():
         try:
-            return torch.load(path, map_location=device, weights_only=True)['logits']
-        except Exception:
+            return load_torch(path, map_location=device)['logits']
+        except (CorruptFile, KeyError):
             pass
-    # Run the teacher once per view; the file keeps the logits on the CPU
+    # Run the teacher once per view; the file keeps the logits on the CPU, written through the
+    # [one writer](files.html), so two studies writing it at once each rename a whole file
     logits = compute_teacher_logits(teacher, data, flip, batch_size)
-    save_atomically(path, {'logits': logits.cpu(), 'teacher': type(teacher).__name__,
-                           'dataset': data.name, 'flip': flip})
+    save_torch(path, {'logits': logits.cpu(), 'teacher': type(teacher).__name__,
+                      'dataset': data.name, 'flip': flip})
     return logits
 
 
@@ -213,3 +173,27 @@ def cache_is_exact(data: ImageData, augment: bool) -> bool:
     ### Whether the cached views are every input the student sees: no random shifts
     """
     return not (augment and data.max_shift > 0)
+
+
+def run_teacher(teacher: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+    """
+    ### The teacher's logits for one batch: evaluation mode, no autograd records
+    """
+    teacher.eval()
+    with torch.inference_mode(), mixed_precision(inputs.device):
+        return teacher(inputs)
+
+
+def teacher_outputs(teacher: nn.Module, data: ImageData, augment: bool, how: str, batch_size: int = 500):
+    """
+    ### The function that gives the teacher's logits for a batch, `cached` or `exact`
+
+    It takes the batch's normalised `inputs`, its `indices` into the training set and which
+    images were `flipped`. The cache is computed by the first process of a
+    [distributed](distributed.html) run and sent to the others.
+    """
+    if how == 'exact':
+        return lambda inputs, indices, flipped: run_teacher(teacher, inputs)
+    cached = distributed.computed_once(
+        lambda: cached_teacher_outputs(teacher, data, augment, batch_size), data.train_labels.device)
+    return lambda inputs, indices, flipped: teacher_logits_of(cached, indices, flipped)
