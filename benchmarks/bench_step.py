@@ -37,7 +37,8 @@ sys.path.insert(0, str(REPO))
 from labml_nn_distill import distillation_loss  # noqa: E402
 from labml_nn_distill.large import CifarTeacher  # noqa: E402
 from labml_nn_distill.small import CifarStudent  # noqa: E402
-from labml_nn_distill.teacher_cache import mixed_precision, teacher_logits_of  # noqa: E402
+from labml_nn_distill.engineering import mixed_precision  # noqa: E402
+from labml_nn_distill.engineering.teacher_cache import teacher_logits_of  # noqa: E402
 
 BATCH_SIZE = 64
 TARGET = 2.5

@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import labml_nn_distill.experiment as experiment  # noqa: E402
-import labml_nn_distill.train as train_module  # noqa: E402
+import labml_nn_distill.engineering.teacher_cache as teacher_cache  # noqa: E402
 
 
 def timed(module, name: str, label, timings: dict):
@@ -63,7 +63,7 @@ def main() -> int:
     timings = defaultdict(float)
     timed(experiment, 'load_dataset', lambda *a, **k: 'load data', timings)
     timed(experiment, 'train', lambda model, data, configs, name, **k: name.split('_', 1)[1], timings)
-    timed(train_module, 'cached_teacher_outputs', lambda *a, **k: '  of which: teacher logits (cache)', timings)
+    timed(teacher_cache, 'cached_teacher_outputs', lambda *a, **k: '  of which: teacher logits (cache)', timings)
     before = peak_rss_mib()
     started = time.perf_counter()
     status = experiment.main(study_argv)
