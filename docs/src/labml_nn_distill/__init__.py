@@ -4,6 +4,7 @@ title: Distilling the Knowledge in a Neural Network
 summary: >
   An annotated PyTorch implementation of knowledge distillation (Hinton, Vinyals & Dean, 2015):
   soft targets, temperature, the T^2 scaling and the label term.
+order: [large, small, dataset, train, experiment, paper, engineering, readme]
 ---
 
 # Distilling the Knowledge in a Neural Network
@@ -16,6 +17,41 @@ A large, well regularised model (or an ensemble) generalises better than a small
 trained on the same data and labels. Distillation trains the small model, the *student*,
 to imitate the large one, the *teacher*, so that the student inherits part of the
 teacher's generalisation while staying cheap to run.
+
+## The whole method in one step
+
+One step of training the student, complete: the teacher only answers, the student learns
+from its answers and from the labels.
+
+```python
+import torch
+from labml_nn_distill import DistillationConfigs, distillation_loss
+
+
+def distillation_step(teacher, student, optimizer, images, labels,
+                      configs=DistillationConfigs()):
+    # The teacher only answers: evaluation mode (no dropout), no autograd records
+    teacher.eval()
+    with torch.inference_mode():
+        teacher_logits = teacher(images)
+    # The student learns: training mode, a forward pass that autograd records
+    student.train()
+    student_logits = student(images)
+    # Soft targets at temperature T, weighted by alpha, plus the label term
+    loss = distillation_loss(student_logits, teacher_logits, labels,
+                             configs.temperature, configs.alpha)
+    # A step of gradient descent, on the student alone
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+```
+
+The rest of this page explains `distillation_loss` and its two knobs, the temperature $T$
+and the weight $\alpha$. Then the essay builds the rest: the [teacher](large.html), the
+[student](small.html), the [data](dataset.html), the [training loop](train.html), whose
+`training_step` is this step with the teacher's answers computed ahead, and
+[the study](experiment.html) that measures what distillation is worth.
 
 ## Soft targets
 
@@ -86,26 +122,26 @@ the augmentation the teacher was trained with, so that the baseline student, the
 distilled student and the label-smoothing control see exactly the same images and differ
 only in their targets.
 
-## The pages
+## Reading on
+
+The essay, in order:
 
 * [`large.py`](large.html): the teachers;
 * [`small.py`](small.html): the students;
 * [`dataset.py`](dataset.html): the data, kept as tensors, with batched augmentation;
-* [`train.py`](train.html): the training loop, labml tracking and checkpoints;
-* [`experiment.py`](experiment.html): the study, `python -m labml_nn_distill.experiment`;
-* [`teacher_cache.py`](teacher_cache.html): the teacher's logits computed once, not every epoch;
-* [`checkpoint.py`](checkpoint.html): checkpoints that survive a kill, and `--resume`;
-* [`distributed.py`](distributed.html): the same training on several processes with `torchrun`.
+* [`train.py`](train.html): the training loop and labml tracking;
+* [`experiment.py`](experiment.html): the study, `python -m labml_nn_distill.experiment`.
 
-The paper's other experiments, each a page that runs on its own:
+Then two wings beside it:
 
-* [`temperature_gradients.py`](temperature_gradients.html): why the soft term is scaled by
-  $T^2$, checked with autograd;
-* [`temperature_sweep.py`](temperature_sweep.html): the distilled student at several temperatures;
-* [`omitted_class.py`](omitted_class.html): a student that never sees one digit still learns it;
-* [`ensemble.py`](ensemble.html): an ensemble of teachers distilled into one student;
-* [`report.py`](report.html) writes the results files and plots, and
-  [`results.md`](results.html) shows every measured number.
+* [The paper's experiments](paper/index.html): why the soft term is scaled by $T^2$, a
+  temperature sweep, a student that never sees one digit, an ensemble of teachers, and the
+  [results page](paper/results.html) with every measured number;
+* [Engineering](engineering/index.html): files that survive a crash, checkpoints and resume,
+  the teacher's outputs cached, torchrun, options and reporting. None of it is needed to
+  follow the paper.
+
+The [readme](readme.html) is the short version of this page, as on labml.ai.
 """
 
 from dataclasses import dataclass

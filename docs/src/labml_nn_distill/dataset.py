@@ -31,17 +31,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from labml_nn_distill.engineering import UserError
+
 # The dataset names the study accepts
 DATASETS = ('mnist5k', 'mnist', 'cifar10')
-
-
-class UserError(Exception):
-    """
-    ### An error whose message is for the person running the study
-
-    The study prints its message, one paragraph saying what is missing and how to get it,
-    and exits with a non-zero status instead of a traceback.
-    """
 
 
 @dataclass
@@ -83,14 +76,19 @@ class ImageData:
         std = images.new_tensor(self.std).view(1, -1, 1, 1)
         return (images - mean) / std
 
-    def augment(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def augment(self, images: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """
         ### Augment a batch: a random shift, and a random flip where it makes sense
+
+        Returns the images and which of them were flipped (none for digits), which the
+        [teacher cache](engineering/teacher_cache.html) needs to pick the view of each image.
         """
         images = random_shift(images, self.max_shift, generator)
+        flipped = torch.zeros(len(images), dtype=torch.bool, device=images.device)
         if self.flip:
-            images = random_flip(images, generator)
-        return images
+            flipped = torch.rand(len(images), generator=generator).to(images.device) < 0.5
+            images = torch.where(flipped[:, None, None, None], images.flip(-1), images)
+        return images, flipped
 
 
 def stratified_split(labels: torch.Tensor, test_per_class: int,
@@ -258,14 +256,6 @@ def random_shift(images: torch.Tensor, max_shift: int,
     batch_index = torch.arange(batch_size, device=images.device)[:, None, None, None]
     channel_index = torch.arange(channels, device=images.device)[None, :, None, None]
     return padded[batch_index, channel_index, rows[:, None, :, None], columns[:, None, None, :]]
-
-
-def random_flip(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """
-    ### Flip a random half of the batch left to right
-    """
-    flip = torch.rand(images.shape[0], generator=generator).to(images.device) < 0.5
-    return torch.where(flip[:, None, None, None], images.flip(-1), images)
 
 
 def batches(n: int, batch_size: int, generator: torch.Generator | None = None,

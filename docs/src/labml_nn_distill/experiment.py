@@ -37,11 +37,10 @@ teacher never sees the test images of another seed's students.
 """
 
 import argparse
-import json
 import os
-import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from uuid import uuid1
 
@@ -52,56 +51,27 @@ if __package__ in (None, ''):
 
 import torch
 
-from labml_nn_distill import DistillationConfigs, distributed
-from labml_nn_distill.checkpoint import final_checkpoint, find_study_runs, read_state, stored_configs
-from labml_nn_distill.dataset import DATASETS, ImageData, UserError, load_dataset
+from labml_nn_distill import DistillationConfigs
+from labml_nn_distill.dataset import DATASETS, ImageData, load_dataset
+from labml_nn_distill.engineering import UserError, distributed
+from labml_nn_distill.engineering.checkpoint import final_checkpoint, find_study_runs, load_checkpoint, stored_configs
+from labml_nn_distill.engineering.files import load_torch, write_json
+from labml_nn_distill.engineering.options import add_options, positive_int
+from labml_nn_distill.engineering.report import format_mean_sd, mean_sd, publish_study, save_svg
 from labml_nn_distill.large import CifarTeacher, MnistTeacher, count_parameters
 from labml_nn_distill.small import CifarStudent, MnistStudent
-from labml_nn_distill.teacher_cache import TEACHER_OUTPUTS
-from labml_nn_distill.train import RunResult, TrainConfigs, evaluate, load_checkpoint, train
+from labml_nn_distill.train import EPOCHS, LABEL_SMOOTHING, RunResult, TrainConfigs, evaluate, train
 
 # The four models of a study, in the order they are trained
 PHASES = ('teacher', 'baseline', 'distilled', 'label_smoothing')
-# Epochs of (teacher, students) per dataset when `--epochs` is not given; mnist5k's were tuned
-# to fit the whole study in under 3 minutes on 2 CPU cores
-DEFAULT_EPOCHS = {'mnist5k': (15, 30), 'mnist': (10, 20), 'cifar10': (30, 30)}
-# Label smoothing $\epsilon$ of the control run, the common default
-LABEL_SMOOTHING = 0.1
-
-
-def positive_float(text: str) -> float:
-    """
-    ### A number greater than zero (the temperature)
-    """
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f'must be greater than 0, got {text}')
-    return value
-
-
-def unit_float(text: str) -> float:
-    r"""
-    ### A number in $[0, 1]$ (the weight $\alpha$)
-    """
-    value = float(text)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f'must be between 0 and 1, got {text}')
-    return value
-
-
-def positive_int(text: str) -> int:
-    """
-    ### A whole number of at least 1 (epochs, subset sizes)
-    """
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be at least 1, got {text}')
-    return value
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """
     ### The command line
+
+    The options the study shares with the paper's pages are defined, and checked, in
+    [options](engineering/options.html); the others are the study's own.
     """
     parser = argparse.ArgumentParser(
         prog='python -m labml_nn_distill.experiment',
@@ -114,48 +84,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              'torchvision, downloaded into --data-dir if not there)')
     parser.add_argument('--data-dir', type=Path, default=Path('data'),
                         help='folder holding (or receiving) the torchvision datasets (default: data)')
-    # One run of each model per training seed; the train/test split stays the same
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0],
-                        help='training seeds; with several, the table shows mean ± sd and the '
-                             'paired gain of distillation over the baseline (default: 0)')
     parser.add_argument('--split-seed', type=int, default=0,
                         help='seed of the mnist5k train/test split, the same for every seed (default: 0)')
-    # How long each model trains, and the two knobs of distillation
-    parser.add_argument('--epochs', type=positive_int, default=None,
-                        help='epochs of every phase (default: 15 for the teacher and 30 for the '
-                             'students on mnist5k; 10/20 on mnist; 30/30 on cifar10)')
-    parser.add_argument('--temperature', type=positive_float, default=DistillationConfigs.temperature,
-                        help='distillation temperature T > 0 (default: 8)')
-    parser.add_argument('--alpha', type=unit_float, default=DistillationConfigs.alpha,
-                        help='weight of the soft-target term in [0, 1]; the label term gets 1 - alpha '
-                             '(default: 0.9)')
-    # A teacher saved by an earlier study, and quick checks on part of the data
+    # Seeds, epochs, the two knobs of distillation, and where results and runs go
+    epochs = '; '.join(f'{teacher}/{students} on {name}' for name, (teacher, students) in EPOCHS.items())
+    add_options(parser, default_text={'epochs': f'teacher/students: {epochs}', 'logs_dir': 'logs/ beside .labml.yaml'},
+                seeds=[0], epochs=None, temperature=DistillationConfigs.temperature,
+                alpha=DistillationConfigs.alpha, train_subset=None, output_dir=Path('results'), logs_dir=None,
+                teacher_outputs=TrainConfigs.teacher_outputs)
+    # A teacher saved by an earlier study, and continuing a study that was killed
     parser.add_argument('--teacher-run', metavar='UUID[:STEP]', default=None,
                         help='load the teacher from this labml run (its last checkpoint, or STEP) '
                              'instead of training one')
-    parser.add_argument('--train-subset', type=positive_int, default=None,
-                        help='train on only the first N training examples, for quick checks')
-    # Where the results and the labml runs go, and continuing a study that was killed
-    parser.add_argument('--output-dir', type=Path, default=Path('results'),
-                        help='where results.json, accuracy.svg and errors.svg go (default: results)')
-    parser.add_argument('--logs-dir', type=Path, default=None,
-                        help='where labml writes runs and where --teacher-run is looked up '
-                             '(default: logs/ beside .labml.yaml)')
     parser.add_argument('--resume', metavar='UUID', default=None,
                         help='continue the study of this labml run (any of its runs) after a kill: '
                              'finished runs are skipped, the killed one continues from its last good '
                              'checkpoint; pass the same options as the first time')
-    # How each step runs: its batch, its device, and where the teacher's logits come from
+    # How each step runs: its batch and its device
     parser.add_argument('--batch-size', type=positive_int, default=TrainConfigs.batch_size,
                         help='examples per training batch, shared by the processes under torchrun '
                              '(default: 64)')
     parser.add_argument('--device', default='auto',
                         help='torch device, e.g. cpu or cuda (default: cuda if available, else cpu)')
-    parser.add_argument('--teacher-outputs', choices=TEACHER_OUTPUTS, default='cached',
-                        help='cached (default): the teacher runs once per training image (and per '
-                             'flip), its logits kept in logs/teacher_cache/ for later studies; exact '
-                             'for the default study, approximate where batches are shifted (cifar10). '
-                             'exact: the teacher runs on every augmented batch')
     return parser.parse_args(argv)
 
 
@@ -181,7 +131,7 @@ def run_seed(data: ImageData, args: argparse.Namespace, seed: int, logs_dir: Pat
 
     `teacher` is given when it was loaded from a saved run; otherwise we train one.
     """
-    teacher_epochs, student_epochs = DEFAULT_EPOCHS[args.dataset]
+    teacher_epochs, student_epochs = EPOCHS[args.dataset]
     if args.epochs is not None:
         teacher_epochs = student_epochs = args.epochs
     teacher_class, student_class = models_for(args.dataset)
@@ -202,7 +152,7 @@ def run_seed(data: ImageData, args: argparse.Namespace, seed: int, logs_dir: Pat
     # augmentation only for CIFAR-10, whose small student needs it as much as its teacher
     student = TrainConfigs(epochs=student_epochs, batch_size=args.batch_size,
                            augment=args.dataset == 'cifar10', seed=seed,
-                           temperature=args.temperature, alpha=args.alpha,
+                           distillation=DistillationConfigs(args.temperature, args.alpha),
                            teacher_outputs=args.teacher_outputs)
     device = data.train_labels.device
     results['baseline'] = train_phase(args, seed, 'baseline', student_class().to(device), data, student,
@@ -210,7 +160,7 @@ def run_seed(data: ImageData, args: argparse.Namespace, seed: int, logs_dir: Pat
     results['distilled'] = train_phase(args, seed, 'distilled', student_class().to(device), data, student,
                                        f'{args.dataset}_distilled', teacher=teacher, logs_dir=logs_dir,
                                        extra_configs={**extra, 'teacher_run': results['teacher'].uuid})
-    smoothing = TrainConfigs(**{**vars(student), 'label_smoothing': LABEL_SMOOTHING})
+    smoothing = replace(student, label_smoothing=LABEL_SMOOTHING)
     results['label_smoothing'] = train_phase(args, seed, 'label_smoothing', student_class().to(device), data, smoothing,
                                              f'{args.dataset}_label_smoothing', logs_dir=logs_dir,
                                              extra_configs=extra)
@@ -231,7 +181,7 @@ def train_phase(args: argparse.Namespace, seed: int, phase: str, model: torch.nn
         return train(model, data, configs, name, **options)
     # The resumed run must be the same run: same training options and study options
     stored = stored_configs(run_path)
-    expected = {**vars(configs), **options.get('extra_configs', {})}
+    expected = {**configs.flat(), **options.get('extra_configs', {})}
     for key, value in expected.items():
         if key in stored and stored[key] != value:
             raise UserError(f'Run {run_path} was started with {key} = {stored[key]!r}, but this '
@@ -240,9 +190,9 @@ def train_phase(args: argparse.Namespace, seed: int, phase: str, model: torch.nn
     if final_path is None:
         return train(model, data, configs, name, uuid=run_path.name, **options)
     print(f'{name}: run {run_path.name} is finished; using its final checkpoint {final_path}.')
-    model.load_state_dict(torch.load(final_path, map_location='cpu', weights_only=True)['model'])
+    model.load_state_dict(load_torch(final_path)['model'])
     final = evaluate(model, data, configs.eval_batch_size)
-    history = read_state(final_path.parent / 'state.pt')['history']
+    history = load_torch(final_path.parent / 'state.pt')['history']
     return RunResult(name, run_path.name, run_path, final_path, final['accuracy'], final['errors'], history)
 
 
@@ -269,13 +219,6 @@ def load_teacher(data: ImageData, args: argparse.Namespace, logs_dir: Path):
     return teacher, RunResult('teacher (loaded)', uuid, Path(), Path(), final['accuracy'], final['errors'])
 
 
-def mean_sd(values: list[float]) -> tuple[float, float]:
-    """
-    ### Mean and sample standard deviation (0 for a single value)
-    """
-    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
-
-
 def summarize(runs: dict[int, dict[str, RunResult]]) -> dict:
     r"""
     ### Mean $\pm$ sd per model over seeds, and the paired gain of distillation
@@ -293,20 +236,6 @@ def summarize(runs: dict[int, dict[str, RunResult]]) -> dict:
     return summary
 
 
-def format_accuracy(mean: float, sd: float, n_seeds: int) -> str:
-    """
-    ### `97.10` for one seed, `97.10 ± 0.21` for several
-    """
-    return f'{mean:.2f}' if n_seeds == 1 else f'{mean:.2f} ± {sd:.2f}'
-
-
-def format_errors(mean: float, sd: float, n_seeds: int) -> str:
-    """
-    ### `29` for one seed, `27.3 ± 2.1` for several
-    """
-    return f'{mean:.0f}' if n_seeds == 1 else f'{mean:.1f} ± {sd:.1f}'
-
-
 def results_table(runs: dict, summary: dict, parameters: dict) -> str:
     """
     ### The results as a Markdown table
@@ -318,12 +247,12 @@ def results_table(runs: dict, summary: dict, parameters: dict) -> str:
     for phase in PHASES:
         row = summary[phase]
         lines.append(f'| {phase} | {parameters[phase]:,} | '
-                     f'{format_accuracy(row["accuracy_mean"], row["accuracy_sd"], n_seeds)} | '
-                     f'{format_errors(row["errors_mean"], row["errors_sd"], n_seeds)} | '
+                     f'{format_mean_sd(row["accuracy_mean"], row["accuracy_sd"], n_seeds, digits=2)} | '
+                     f'{format_mean_sd(row["errors_mean"], row["errors_sd"], n_seeds, single_digits=0)} | '
                      f'{first[phase].uuid} |')
     gain = summary['paired_gain']
     lines.append('')
-    lines.append(f'Paired gain, distilled - baseline: {format_accuracy(gain["mean"], gain["sd"], n_seeds)} '
+    lines.append(f'Paired gain, distilled - baseline: {format_mean_sd(gain["mean"], gain["sd"], n_seeds, digits=2)} '
                  f'points over {n_seeds} seed(s).')
     return '\n'.join(lines)
 
@@ -332,14 +261,13 @@ def write_plots(runs: dict, summary: dict, output_dir: Path):
     """
     ### Two SVG plots: accuracy per epoch for each run, and test errors per model
 
-    matplotlib's `Agg` backend draws without a display. [`save_svg`](report.html) writes the
+    matplotlib's `Agg` backend draws without a display. [`save_svg`](engineering/report.html) writes the
     same bytes for the same numbers, so a rerun that measured the same does not change the
     committed plots of the results page.
     """
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from labml_nn_distill.report import save_svg
 
     # Test accuracy after each epoch, one line per run (and seed)
     figure, axes = plt.subplots(figsize=(7, 4.5))
@@ -361,7 +289,7 @@ def write_plots(runs: dict, summary: dict, output_dir: Path):
     sds = [summary[phase]['errors_sd'] for phase in PHASES]
     axes.bar(PHASES, means, yerr=sds, color=['black', 'tab:blue', 'tab:green', 'tab:orange'], capsize=4)
     for x, (mean, sd) in enumerate(zip(means, sds)):
-        axes.annotate(format_errors(mean, sd, len(runs)), (x, mean + sd), ha='center', va='bottom',
+        axes.annotate(format_mean_sd(mean, sd, len(runs), single_digits=0), (x, mean + sd), ha='center', va='bottom',
                       xytext=(0, 2), textcoords='offset points')
     axes.margins(y=0.12)
     axes.set(ylabel='test errors', title=f'Test errors per model, {len(runs)} seed' + 's' * (len(runs) > 1))
@@ -424,9 +352,8 @@ def study(args: argparse.Namespace) -> dict:
                         for seed in runs}}
     write_plots(runs, summary, args.output_dir)
     results['wall_time_s'] = time.perf_counter() - started
-    (args.output_dir / 'results.json').write_text(json.dumps(results, indent=2))
-    # The [results page](results.md) shows the study written to the repository's `results/`.
-    from labml_nn_distill.report import publish_study
+    write_json(args.output_dir / 'results.json', results)
+    # The [results page](paper/results.html) shows the study written to the repository's `results/`
     publish_study(results, args.output_dir, sys.argv[1:])
     print('\n' + table)
     print(f'\nWall time: {results["wall_time_s"]:.1f} s on {device} with {torch.get_num_threads()} threads.')

@@ -1,14 +1,14 @@
 r"""
 ---
-title: Training, tracking and checkpoints
+title: The training loop
 summary: >
   One training loop for the teacher, the baseline student, the distilled student and the
-  label-smoothing control, tracked with labml, with atomic checkpoints saved in each run.
+  label-smoothing control, tracked with labml; only the loss of a step differs.
 ---
 
-# Training, tracking and checkpoints
+# The training loop
 
-Every model of the study goes through the same loop; only the loss differs:
+Every model of the study goes through the same loop; only the loss of a step differs:
 
 * teacher and baseline student: cross-entropy with the labels;
 * label-smoothing control: cross-entropy with labels smoothed towards the uniform
@@ -18,16 +18,14 @@ Every model of the study goes through the same loop; only the loss differs:
 Each model is one labml *run*: `experiment.create` makes a folder
 `logs/<experiment name>/<run uuid>/`, `experiment.configs` records the configurations there,
 `tracker` writes the metrics (screen and `log.jsonl`) and `monit` draws the progress.
-labml 0.5.3 has no checkpoint API, so we save checkpoints ourselves into the run's folder,
-`checkpoints/<step>/model.pt`, where the step counts training examples seen.
-A later study can load a teacher from there by its run uuid.
 
 The loop is deterministic on the CPU: all randomness comes from seeded generators, and the
-same seed gives the same numbers.
+same seed gives the same numbers. What makes it survive a kill, share its batches among
+processes and reuse the teacher's outputs lives in the [engineering wing](engineering/index.html);
+each is one call here.
 """
 
-import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import torch
@@ -35,11 +33,18 @@ import torch.nn.functional as F
 from labml import experiment, lab, monit, tracker
 from torch import nn
 
-from labml_nn_distill import distillation_loss, distributed
-from labml_nn_distill.checkpoint import Checkpoints, first_nonfinite, start_labml_run
-from labml_nn_distill.dataset import ImageData, UserError, batches
-from labml_nn_distill.teacher_cache import (augment_with_flips, cached_teacher_outputs, mixed_precision,
-                                            teacher_logits_of)
+from labml_nn_distill import DistillationConfigs, distillation_loss
+from labml_nn_distill.dataset import ImageData, batches
+from labml_nn_distill.engineering import distributed, mixed_precision
+from labml_nn_distill.engineering.checkpoint import (Checkpoints, first_nonfinite, labml_run_path, save_final,
+                                                     start_labml_run)
+from labml_nn_distill.engineering.teacher_cache import teacher_outputs
+
+# Label smoothing $\epsilon$ of the control run, the common default
+LABEL_SMOOTHING = 0.1
+# Epochs of (teacher, students) per dataset; mnist5k's fit the whole study in under 3 minutes
+# on 2 CPU cores
+EPOCHS = {'mnist5k': (15, 30), 'mnist': (10, 20), 'cifar10': (30, 30)}
 
 
 # ## Configurations
@@ -55,18 +60,23 @@ class TrainConfigs:
     augment: bool = False
     # Weight of the uniform distribution in the targets (0 is plain cross-entropy)
     label_smoothing: float = 0.0
-    # Distillation temperature $T$ (used only when training from a teacher)
-    temperature: float = 8.0
-    # Weight $\alpha$ of the soft-target term (used only when training from a teacher)
-    alpha: float = 0.9
+    # Temperature $T$ and weight $\alpha$ of the [distillation loss](index.html), used only
+    # when training from a teacher
+    distillation: DistillationConfigs = field(default_factory=DistillationConfigs)
     # Seed of the model's initial weights, the batch order and the augmentation
     seed: int = 0
     # Examples per batch when evaluating
     eval_batch_size: int = 500
-    # The teacher's logits: `cached`, computed once per distinct input and kept (approximate
-    # when batches are shifted), or `exact`, the teacher run on every batch; see the
-    # [teacher cache](teacher_cache.html)
+    # The teacher's logits: `cached`, computed once per distinct input, or `exact`, the
+    # teacher run on every batch; see the [teacher cache](engineering/teacher_cache.html)
     teacher_outputs: str = 'cached'
+
+    def flat(self) -> dict:
+        """
+        ### Every option by name, `temperature` and `alpha` beside the others, as labml records them
+        """
+        options = {item.name: getattr(self, item.name) for item in fields(self) if item.name != 'distillation'}
+        return {**options, **asdict(self.distillation)}
 
 
 @dataclass
@@ -86,6 +96,45 @@ class RunResult:
     # One entry per epoch: losses and accuracies on training batches and the test set
     history: list = field(default_factory=list)
 
+
+# ## One step
+#
+# This is the whole of distillation in the loop: the student's logits, the loss against the
+# teacher's logits for the same batch, and a step of gradient descent. The teacher's logits
+# come in as a tensor; below, the loop gets them from the teacher.
+
+def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, inputs: torch.Tensor,
+                  labels: torch.Tensor, teacher_logits: torch.Tensor | None,
+                  configs: TrainConfigs) -> tuple[torch.Tensor, torch.Tensor]:
+    """
+    ### One step of training; returns the loss and the logits
+    """
+    # The forward pass and the loss, in bfloat16 on CUDA (float32 on the CPU)
+    with mixed_precision(inputs.device):
+        logits = model(inputs)
+        loss = batch_loss(logits, labels, teacher_logits, configs)
+    # A step of gradient descent
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss, logits
+
+
+def batch_loss(logits: torch.Tensor, labels: torch.Tensor, teacher_logits: torch.Tensor | None,
+               configs: TrainConfigs) -> torch.Tensor:
+    """
+    ### The loss of one batch
+
+    The distillation loss when there are teacher logits; cross-entropy with the (optionally
+    smoothed) labels when there are none.
+    """
+    if teacher_logits is None:
+        return F.cross_entropy(logits, labels, label_smoothing=configs.label_smoothing)
+    return distillation_loss(logits, teacher_logits, labels,
+                             configs.distillation.temperature, configs.distillation.alpha)
+
+
+# ## Evaluation
 
 def make_deterministic(seed: int):
     """
@@ -120,99 +169,7 @@ def evaluate(model: nn.Module, data: ImageData, batch_size: int = 500) -> dict:
             'errors': errors}
 
 
-def labml_run_path() -> Path:
-    """
-    ### The folder of the current labml run
-
-    labml 0.5.3 has no public call for it; the run object it keeps for the current
-    experiment knows it (`logs/<name>/<uuid>`).
-    """
-    from labml.internal.experiment import experiment_singleton
-    return Path(experiment_singleton().run.run_path)
-
-
-def save_checkpoint(run_path: Path, step: int, checkpoint: dict) -> Path:
-    """
-    ### Save a checkpoint atomically into `checkpoints/<step>/model.pt`
-
-    We write a temporary file, flush it to disk, then rename it over the final name:
-    a rename within a folder is atomic, so a crash leaves either no `model.pt` or a whole
-    one, never half of one. We refuse to replace a checkpoint that is already there.
-    """
-    folder = run_path / 'checkpoints' / str(step)
-    path = folder / 'model.pt'
-    if path.exists():
-        raise UserError(f'Refusing to overwrite the existing checkpoint {path}.')
-    folder.mkdir(parents=True, exist_ok=True)
-    # Write and flush the temporary file
-    temporary = folder / 'model.pt.tmp'
-    with open(temporary, 'wb') as file:
-        torch.save(checkpoint, file)
-        file.flush()
-        os.fsync(file.fileno())
-    # Move it into place, and flush the folder entry too where the platform allows
-    os.replace(temporary, path)
-    if hasattr(os, 'O_DIRECTORY'):
-        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        os.fsync(descriptor)
-        os.close(descriptor)
-    return path
-
-
-def find_checkpoint(run: str, logs_dir: Path) -> Path:
-    """
-    ### The checkpoint file for `run`, written `UUID` or `UUID:STEP`
-
-    Without a step we take the run's last checkpoint.
-    """
-    uuid, _, step = run.partition(':')
-    # Runs live in `logs/<experiment name>/<uuid>`; we do not need to know the name
-    run_paths = sorted(logs_dir.glob(f'*/{uuid}')) if uuid else []
-    if not run_paths:
-        raise UserError(f'There is no labml run {uuid!r} under {logs_dir}. Runs are folders '
-                        f'{logs_dir}/<experiment name>/<run uuid>/; pass the uuid of one of them '
-                        f'(and --logs-dir if they are elsewhere), or leave out --teacher-run to '
-                        f'train a teacher first.')
-    checkpoints = run_paths[0] / 'checkpoints'
-    steps = sorted(int(p.name) for p in checkpoints.glob('*') if p.name.isdigit()) \
-        if checkpoints.is_dir() else []
-    if not step and steps:
-        step = str(steps[-1])
-    path = checkpoints / step / 'model.pt'
-    if not step or not path.is_file():
-        raise UserError(f'Run {uuid} has no checkpoint {path}. Checkpoints saved in that run: '
-                        f'{", ".join(map(str, steps)) or "none"}. Pass --teacher-run {uuid}:STEP '
-                        f'with one of them, or leave out --teacher-run to train a teacher first.')
-    return path
-
-
-def load_checkpoint(run: str, logs_dir: Path, model: nn.Module, dataset: str) -> dict:
-    """
-    ### Load the weights of `run` into `model`
-
-    The checkpoint must hold weights of the same architecture, trained on the same dataset
-    (and the same train/test split): a teacher that has seen our test images would make the
-    distilled student look better than it is.
-    """
-    path = find_checkpoint(run, logs_dir)
-    # `weights_only` loads tensors and plain values, never arbitrary pickled objects
-    try:
-        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-        model.load_state_dict(checkpoint['model'])
-    except Exception as error:
-        raise UserError(f'The checkpoint {path} is corrupt, truncated or not a checkpoint of '
-                        f'{type(model).__name__} ({type(error).__name__}: '
-                        f'{str(error).splitlines()[0] if str(error) else ""}). Pick another step '
-                        f'with --teacher-run UUID:STEP, or leave out --teacher-run to train a '
-                        f'new teacher.') from None
-    expected = {'architecture': type(model).__name__, 'dataset': dataset}
-    for key, value in expected.items():
-        if checkpoint.get(key) != value:
-            raise UserError(f'The checkpoint {path} has {key} {checkpoint.get(key)!r}, but this '
-                            f'study needs {value!r}. Pick a teacher run trained with '
-                            f'--dataset {dataset}, or leave out --teacher-run.')
-    return checkpoint
-
+# ## A labml run
 
 def train(model: nn.Module, data: ImageData, configs: TrainConfigs, name: str,
           teacher: nn.Module | None = None, logs_dir: Path | None = None,
@@ -223,10 +180,10 @@ def train(model: nn.Module, data: ImageData, configs: TrainConfigs, name: str,
     With a `teacher` the loss is the distillation loss; without one it is cross-entropy
     with (optionally smoothed) labels. `logs_dir` overrides where labml writes runs.
     Given the `uuid` of an unfinished run, the run continues from its last good
-    [checkpoint](checkpoint.html).
+    [checkpoint](engineering/checkpoint.html).
     """
-    # The other processes of a [distributed](distributed.html) run write nothing; they
-    # read the run's checkpoints when it resumes
+    # The other processes of a [distributed](engineering/distributed.html) run write nothing;
+    # they read the run's checkpoints when it resumes
     if not distributed.is_main():
         run_path = Path(logs_dir or lab.get_experiments_path()) / name / uuid if uuid else None
         history, step = fit(model, data, configs, teacher, Checkpoints(run_path, writes=False))
@@ -238,31 +195,33 @@ def train(model: nn.Module, data: ImageData, configs: TrainConfigs, name: str,
     # A labml run that prints to the screen and writes `log.jsonl`; nothing leaves the machine
     experiment.create(name=name, uuid=uuid, writers={'screen', 'file'})
     # Record every configuration in the run's `configs.yaml`
-    experiment.configs({**vars(configs), 'model': type(model).__name__, 'dataset': data.name,
+    experiment.configs({**configs.flat(), 'model': type(model).__name__, 'dataset': data.name,
                         'distilled': teacher is not None, **(extra_configs or {})})
-    # Find the run's last good checkpoint, if it has one, and start labml at its step
-    run_path = labml_run_path()
-    checkpoints = Checkpoints(run_path)
+    # The run's checkpoints; a run that has some continues from the last good one
+    checkpoints = Checkpoints(labml_run_path())
     with start_labml_run(checkpoints):
         history, step = fit(model, data, configs, teacher, checkpoints)
         final = evaluate(model, data, configs.eval_batch_size)
         # Save the trained weights with what is needed to check them when loading
-        checkpoint_path = save_checkpoint(run_path, step, {
+        checkpoint_path = save_final(checkpoints.run_path, step, {
             'model': model.state_dict(), 'architecture': type(model).__name__,
             'dataset': data.name, 'step': step, 'epoch': configs.epochs,
             'test_accuracy': final['accuracy'], **(extra_configs or {})})
-    return RunResult(name, experiment.get_uuid(), run_path, checkpoint_path,
+    return RunResult(name, experiment.get_uuid(), checkpoints.run_path, checkpoint_path,
                      final['accuracy'], final['errors'], history)
 
+
+# ## The loop
 
 def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
         teacher: nn.Module | None, checkpoints: Checkpoints | None = None) -> tuple[list, int]:
     """
-    ### The training loop
+    ### Train for `configs.epochs`; returns the per-epoch history and the final step
 
-    Returns the per-epoch history and the final step (training examples seen).
+    The step counts training examples seen.
     """
     checkpoints = checkpoints or Checkpoints(None)
+    device = data.train_labels.device
     # Draw the initial weights from the seed, so that the three students of a study start
     # from the same weights; one more generator, seeded alike, orders batches and augments
     make_deterministic(configs.seed)
@@ -273,61 +232,49 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
     steps_per_epoch = -(-n_train // configs.batch_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=configs.learning_rate)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, configs.epochs * steps_per_epoch)
-    # The teacher's logits once per distinct input, from the [teacher cache](teacher_cache.html)
-    # (computed by the first process of a distributed run, which sends them to the others)
-    cached_teacher_logits = None
-    if teacher is not None and configs.teacher_outputs == 'cached':
-        cached_teacher_logits = distributed.computed_once(
-            lambda: cached_teacher_outputs(teacher, data, configs.augment, configs.eval_batch_size),
-            data.train_labels.device)
-    # Continue from the last good checkpoint, if there is one; then, when there are several
-    # processes, wrap the model so that they average their gradients
+    # Where the teacher's logits for a batch come from: the [teacher cache](engineering/teacher_cache.html)
+    # or the teacher run on the batch
+    teacher_logits = None
+    if teacher is not None:
+        teacher_logits = teacher_outputs(teacher, data, configs.augment, configs.teacher_outputs,
+                                         configs.eval_batch_size)
+    # Continue from the last good checkpoint, if there is one; with several processes, wrap the
+    # model so that they average their gradients
     history, step, first_epoch = checkpoints.restore(model, optimizer, schedule, generator)
     network = distributed.wrap(model)
 
     for epoch in monit.loop(range(first_epoch, configs.epochs + 1)):
         model.train()
         # Sums over the epoch, kept as tensors so that we do not synchronise every step
-        loss_sum = torch.zeros((), device=data.train_labels.device)
-        correct = torch.zeros((), dtype=torch.long, device=data.train_labels.device)
-        nonfinite_step = torch.tensor(-1, device=data.train_labels.device)
-        epoch_batches = list(batches(n_train, configs.batch_size, generator, data.train_labels.device))
-        for indices in monit.iterate('Train', epoch_batches):
-            # Slice the batch from the data tensors, augment it if asked, and normalise it
+        loss_sum = torch.zeros((), device=device)
+        correct = torch.zeros((), dtype=torch.long, device=device)
+        nonfinite_step = torch.tensor(-1, device=device)
+        for indices in monit.iterate('Train', list(batches(n_train, configs.batch_size, generator, device))):
+            # Slice the batch from the data tensors and augment it if asked
             images, labels = data.train_images[indices], data.train_labels[indices]
             flipped = torch.zeros_like(labels, dtype=torch.bool)
             if configs.augment:
-                images, flipped = augment_with_flips(data, images, generator)
-            # Count the whole batch, then keep this process's share of it
+                images, flipped = data.augment(images, generator)
             step += len(labels)
+            # Keep this process's share of the batch (all of it without torchrun)
             images, labels, indices, flipped = distributed.shard(images, labels, indices, flipped)
             inputs = data.normalize(images)
-            # The forward pass and the loss, in bfloat16 on CUDA
-            with mixed_precision(inputs.device):
-                logits = network(inputs)
-                loss = batch_loss(logits, labels, inputs, indices, configs, teacher,
-                                  cached_teacher_logits, flipped)
-            nonfinite_step = first_nonfinite(loss, step, nonfinite_step)
-            # Take a step of gradient descent and of the learning-rate schedule
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            # The teacher's logits for this batch, then the step
+            targets = teacher_logits(inputs, indices, flipped) if teacher_logits else None
+            loss, logits = training_step(network, optimizer, inputs, labels, targets, configs)
             schedule.step()
-            # Accumulate the statistics
+            # Remember the first step whose loss was not finite, and accumulate the statistics
+            nonfinite_step = first_nonfinite(loss, step, nonfinite_step)
             loss_sum += loss.detach() * len(labels)
             correct += (logits.argmax(-1) == labels).sum()
-        # Add up the processes' sums; a NaN or infinite loss in any of them stops the run
-        # before the epoch is saved
+        # Add up the processes' sums; a NaN or infinite loss stops the run before the epoch is saved
         loss_sum, correct = distributed.sum_over_processes(loss_sum, correct)
-        if nonfinite_step >= 0 or not torch.isfinite(loss_sum):
-            raise checkpoints.nonfinite_loss_error(epoch, int(nonfinite_step) if nonfinite_step >= 0 else step,
-                                                   loss_sum.item(), experiment.get_uuid() if checkpoints.writes else '')
+        checkpoints.stop_if_nonfinite(epoch, nonfinite_step, step, loss_sum)
         # Evaluate on the test set
         valid = evaluate(model, data, configs.eval_batch_size)
-        record = {'epoch': epoch, 'step': step,
-                  'train_loss': loss_sum.item() / n_train, 'train_accuracy': 100.0 * correct.item() / n_train,
-                  'valid_loss': valid['loss'], 'valid_accuracy': valid['accuracy']}
-        history.append(record)
+        history.append({'epoch': epoch, 'step': step,
+                        'train_loss': loss_sum.item() / n_train, 'train_accuracy': 100.0 * correct.item() / n_train,
+                        'valid_loss': valid['loss'], 'valid_accuracy': valid['accuracy']})
         # Save the epoch's checkpoint, then track the metrics that `log.jsonl` lacks: this
         # epoch's, and after a kill those of earlier epochs whose lines labml never wrote
         checkpoints.save(epoch, step, history, model, optimizer, schedule, generator)
@@ -335,30 +282,6 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
             tracker.save(record['step'], {'loss.train': record['train_loss'], 'accuracy.train': record['train_accuracy'],
                                           'loss.valid': record['valid_loss'], 'accuracy.valid': record['valid_accuracy']})
     return history, step
-
-
-def batch_loss(logits: torch.Tensor, labels: torch.Tensor, inputs: torch.Tensor,
-               indices: torch.Tensor, configs: TrainConfigs, teacher: nn.Module | None,
-               cached_teacher_logits: torch.Tensor | None,
-               flipped: torch.Tensor | None = None) -> torch.Tensor:
-    """
-    ### The loss of one batch
-
-    Cross-entropy (with label smoothing if configured) without a teacher; the distillation
-    loss with one. The teacher's logits come from the cache (the view of each image that
-    `flipped` names) when there is one, and otherwise from running the teacher on this very batch.
-    """
-    if teacher is None:
-        return F.cross_entropy(logits, labels, label_smoothing=configs.label_smoothing)
-    if cached_teacher_logits is not None:
-        teacher_logits = teacher_logits_of(cached_teacher_logits, indices, flipped)
-    else:
-        with torch.inference_mode():
-            teacher.eval()
-            teacher_logits = teacher(inputs)
-        # A tensor made in inference mode may not enter autograd; its clone is an ordinary one
-        teacher_logits = teacher_logits.clone()
-    return distillation_loss(logits, teacher_logits, labels, configs.temperature, configs.alpha)
 
 
 def reset_parameters(model: nn.Module):

@@ -1,0 +1,404 @@
+r"""
+---
+title: Checkpoints that survive a kill, and resuming a run
+summary: >
+  Each epoch ends with a checkpoint of everything the loop needs to go on (weights,
+  optimizer, schedule, random generators, epoch and step), written atomically with a
+  checksum; a killed run continues from its last good one as the same labml run.
+---
+
+# Checkpoints that survive a kill, and resuming a run
+
+A long run can die at any moment: a `kill -9`, a lost machine, a full disk. We want to
+lose at most one epoch, and to continue as if nothing had happened, so that the resumed run
+ends with *exactly* the numbers an uninterrupted run would have printed.
+
+That needs the whole state of the loop, not just the weights: Adam's moments, the position
+of the learning-rate schedule, the random generators that draw batch orders, augmentation
+and dropout, and the epoch and step counters. After each epoch we save all of it into the
+labml run's folder, `checkpoints/<step>/state.pt`, next to the `model.pt` that the end of
+a run writes.
+
+Three things can go wrong while saving, and each has a remedy:
+
+* **a kill in the middle of writing**: every checkpoint goes through the project's
+  [one writer](files.html), so the final name holds a whole checkpoint or nothing;
+* **a file cut short or damaged later** (a full disk, a bad copy): the file ends with the
+  SHA-256 of its contents, checked when reading; a damaged checkpoint is named, kept under
+  a new name, and the one before it is used;
+* **metrics that were never written**: labml buffers metrics and writes `log.jsonl` from
+  a thread, so a kill loses the last few; every checkpoint holds the history of the run's
+  epochs, and on resuming we write again those that `log.jsonl` lacks (and never twice).
+
+Nothing under `logs/` is ever deleted or overwritten: a stale `run.pid` and `run.yaml` of
+the killed process are kept under a numbered name before labml writes new ones.
+"""
+
+import json
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from labml_nn_distill.engineering import UserError
+from labml_nn_distill.engineering.files import CorruptFile, load_torch, save_torch
+
+# The file names inside `checkpoints/<step>/`: the state of the loop after an epoch, and the
+# trained weights that the end of a run writes
+STATE_FILE = 'state.pt'
+MODEL_FILE = 'model.pt'
+
+
+def rng_states(generator: torch.Generator) -> dict:
+    """
+    ### Every random generator the loop may draw from
+
+    The study's own generator orders batches and augments them; the global torch generator
+    drives dropout; CUDA's, numpy's and Python's are saved too, in case a change draws
+    from them.
+    """
+    numpy_state = np.random.get_state()
+    return {'generator': generator.get_state(), 'torch': torch.get_rng_state(),
+            'cuda': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            'numpy': [numpy_state[0], torch.from_numpy(numpy_state[1].astype(np.int64)), *numpy_state[2:]],
+            'python': random.getstate()}
+
+
+def set_rng_states(states: dict, generator: torch.Generator):
+    """
+    ### Put every random generator back where it was
+    """
+    generator.set_state(states['generator'])
+    torch.set_rng_state(states['torch'])
+    if states['cuda'] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states['cuda'])
+    name, keys, *rest = states['numpy']
+    np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
+    random.setstate(states['python'])
+
+
+def logged_steps(log_path: Path) -> set:
+    """
+    ### Steps whose epoch metrics are already in the run's `log.jsonl`
+
+    A line cut short by a kill is skipped.
+    """
+    steps = set()
+    if not log_path.exists():
+        return steps
+    for line in log_path.read_text().splitlines():
+        try:
+            steps.update(step for step, _ in json.loads(line).get('track', {}).get('loss.train', []))
+        except (ValueError, TypeError, AttributeError):
+            continue
+    return steps
+
+
+class Checkpoints:
+    """
+    ### The checkpoints of one labml run
+
+    `run_path` is `None` for a run that keeps no checkpoints. Only the process that
+    `writes` saves checkpoints and metrics; the other processes of a distributed run
+    read the same checkpoints to resume.
+    """
+
+    def __init__(self, run_path: Path | None, writes: bool = True):
+        self.run_path = run_path
+        # The first process tracks metrics; it saves checkpoints when the run has a folder
+        self.tracks = writes
+        self.writes = writes and run_path is not None
+        # The checkpoint the run continues from, and the last one saved
+        self.last_good: Path | None = None
+        # The state read from `last_good` when resuming, read once
+        self.resumed_state = self.latest_good_state() if run_path is not None else None
+        # Steps already in `log.jsonl`, which must not be written twice
+        self.logged = logged_steps(run_path / 'log.jsonl') if run_path is not None else set()
+
+    def step_folders(self) -> list[Path]:
+        """
+        ### `checkpoints/<step>/` folders, latest first
+        """
+        folder = self.run_path / 'checkpoints' if self.run_path is not None else None
+        if folder is None or not folder.is_dir():
+            return []
+        return sorted((p for p in folder.iterdir() if p.name.isdigit()), key=lambda p: -int(p.name))
+
+    def latest_good_state(self) -> dict | None:
+        """
+        ### The latest checkpoint that reads back whole, or `None`
+
+        A damaged one is named on the screen and renamed to `state.pt.corrupt-<n>`, so that
+        the epoch can be saved again under its name without losing its bytes.
+        """
+        for folder in self.step_folders():
+            path = folder / STATE_FILE
+            if not path.exists():
+                continue
+            try:
+                state = load_torch(path)
+            except CorruptFile as error:
+                print(f'warning: skipping checkpoint {path}: {error}; using the one before it.')
+                if self.writes:
+                    number = len(list(folder.glob(f'{STATE_FILE}.corrupt-*')))
+                    os.replace(path, folder / f'{STATE_FILE}.corrupt-{number}')
+                continue
+            self.last_good = path
+            return state
+        return None
+
+    def restore(self, model: nn.Module, optimizer: torch.optim.Optimizer, schedule,
+                generator: torch.Generator) -> tuple[list, int, int]:
+        """
+        ### Load the latest good checkpoint into the loop's objects
+
+        Returns the history so far, the step and the next epoch: `([], 0, 1)` for a new run.
+        """
+        state = self.resumed_state
+        if state is None:
+            return [], 0, 1
+        model.load_state_dict(state['model'])
+        optimizer.load_state_dict(state['optimizer'])
+        schedule.load_state_dict(state['schedule'])
+        set_rng_states(state['rng'], generator)
+        print(f'Resuming from {self.last_good} (epoch {state["epoch"]}, step {state["step"]}).')
+        return state['history'], state['step'], state['epoch'] + 1
+
+    def save(self, epoch: int, step: int, history: list, model: nn.Module,
+             optimizer: torch.optim.Optimizer, schedule, generator: torch.Generator):
+        """
+        ### Save the state at the end of an epoch, refusing to replace a checkpoint
+        """
+        if not self.writes:
+            return
+        folder = self.run_path / 'checkpoints' / str(step)
+        path = folder / STATE_FILE
+        if path.exists():
+            raise UserError(f'Refusing to overwrite the existing checkpoint {path}.')
+        save_torch(path, {
+            'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
+            'schedule': schedule.state_dict(), 'rng': rng_states(generator),
+            'epoch': epoch, 'step': step, 'history': history})
+        self.last_good = path
+
+    def unlogged(self, history: list) -> list:
+        """
+        ### The epochs of `history` whose metrics `log.jsonl` lacks (none on other processes)
+        """
+        if not self.tracks:
+            return []
+        records = [record for record in history if record['step'] not in self.logged]
+        self.logged.update(record['step'] for record in records)
+        return records
+
+    def keep_stale_files(self):
+        """
+        ### Keep the killed process's `run.pid` and `run.yaml` before labml writes new ones
+
+        labml refuses to start a run whose folder has a `run.pid`, and rewrites `run.yaml`.
+        A `log.jsonl` cut in the middle of a line gets its line ended, so that labml's next
+        line starts on a line of its own.
+        """
+        if not self.writes or not (self.run_path / 'run.pid').exists():
+            return
+        number = len(list(self.run_path.glob('run.pid.*')))
+        for name in ('run.pid', 'run.yaml'):
+            if (self.run_path / name).exists():
+                os.replace(self.run_path / name, self.run_path / f'{name}.{number}')
+        log = self.run_path / 'log.jsonl'
+        if log.exists() and log.stat().st_size and not log.read_bytes().endswith(b'\n'):
+            with open(log, 'a') as file:
+                file.write('\n')
+
+    def stop_if_nonfinite(self, epoch: int, nonfinite_step: torch.Tensor, step: int, loss_sum: torch.Tensor):
+        """
+        ### Stop a run whose loss became NaN or infinite, before its epoch is saved
+
+        `nonfinite_step` is the first such step, kept on the device by `first_nonfinite`
+        ($-1$ when there was none); `loss_sum` is the epoch's loss added over all processes.
+        """
+        if nonfinite_step < 0 and torch.isfinite(loss_sum):
+            return
+        at = int(nonfinite_step) if nonfinite_step >= 0 else step
+        uuid = self.run_path.name if self.writes else ''
+        last = (f'The last good checkpoint is {self.last_good}; resume from it with --resume {uuid} '
+                f'after fixing the cause.' if self.last_good else 'The run saved no checkpoint yet.')
+        raise UserError(f'The training loss became {loss_sum.item()} at step {at} (epoch {epoch}); '
+                        f'the run is stopped and this epoch is not saved. {last} A learning '
+                        f'rate too high for the model, or NaN in the data, are the usual causes.')
+
+
+def first_nonfinite(loss: torch.Tensor, step: int, first: torch.Tensor) -> torch.Tensor:
+    """
+    ### The first step whose loss was NaN or infinite, kept on the device
+
+    `first` is $-1$ until that happens; we never read it back inside the epoch, so the loop
+    does not wait for the device at every step.
+    """
+    return torch.where((first < 0) & ~torch.isfinite(loss.detach()), step, first)
+
+
+def start_labml_run(checkpoints: Checkpoints):
+    """
+    ### Start the labml run at the step the run continues from
+
+    labml 0.5.3's `experiment.start` drops its `global_step` argument, so we call the run
+    object it keeps for the current experiment.
+    """
+    from labml.internal.experiment import experiment_singleton
+    step = checkpoints.resumed_state['step'] if checkpoints.resumed_state else 0
+    checkpoints.keep_stale_files()
+    return experiment_singleton().start(global_step=step)
+
+
+def labml_run_path() -> Path:
+    """
+    ### The folder of the current labml run
+
+    labml 0.5.3 has no public call for it; the run object it keeps for the current
+    experiment knows it (`logs/<name>/<uuid>`).
+    """
+    from labml.internal.experiment import experiment_singleton
+    return Path(experiment_singleton().run.run_path)
+
+
+def save_final(run_path: Path, step: int, checkpoint: dict) -> Path:
+    """
+    ### Save a finished run's weights into `checkpoints/<step>/model.pt`
+
+    `checkpoint` holds the weights and what is needed to check them when loading
+    (architecture, dataset). We refuse to replace a checkpoint that is already there.
+    """
+    path = run_path / 'checkpoints' / str(step) / MODEL_FILE
+    if path.exists():
+        raise UserError(f'Refusing to overwrite the existing checkpoint {path}.')
+    save_torch(path, checkpoint)
+    return path
+
+
+# ## Finding runs
+#
+# Runs live in `logs/<experiment name>/<uuid>/`. A uuid is unique, so we find a run by it
+# alone, whatever its experiment's name.
+
+def find_run(logs_dir: Path, uuid: str, purpose: str = '') -> Path:
+    """
+    ### The folder of labml run `uuid`; `purpose` ends the error message when there is none
+    """
+    run_paths = sorted(Path(logs_dir).glob(f'*/{uuid}')) if uuid else []
+    if not run_paths:
+        raise UserError(f'There is no labml run {uuid!r} under {logs_dir}{" " + purpose if purpose else ""}. '
+                        f'Runs are folders {logs_dir}/<experiment name>/<run uuid>/; pass --logs-dir '
+                        f'if they are elsewhere.')
+    return run_paths[0]
+
+
+def find_checkpoint(run: str, logs_dir: Path) -> Path:
+    """
+    ### The `model.pt` of `run`, written `UUID` or `UUID:STEP`
+
+    Without a step we take the run's last checkpoint.
+    """
+    uuid, _, step = run.partition(':')
+    run_path = find_run(logs_dir, uuid, 'to take the teacher from; leave out --teacher-run to train a '
+                                        'teacher first')
+    steps = sorted(int(p.parent.name) for p in run_path.glob(f'checkpoints/*/{MODEL_FILE}')
+                   if p.parent.name.isdigit())
+    if not step and steps:
+        step = str(steps[-1])
+    path = run_path / 'checkpoints' / step / MODEL_FILE
+    if not step or not path.is_file():
+        raise UserError(f'Run {uuid} has no checkpoint {path}. Checkpoints saved in that run: '
+                        f'{", ".join(map(str, steps)) or "none"}. Pass --teacher-run {uuid}:STEP '
+                        f'with one of them, or leave out --teacher-run to train a teacher first.')
+    return path
+
+
+def load_checkpoint(run: str, logs_dir: Path, model: nn.Module, dataset: str) -> dict:
+    """
+    ### Load the weights of `run` into `model`
+
+    The checkpoint must hold weights of the same architecture, trained on the same dataset
+    (and the same train/test split): a teacher that has seen our test images would make the
+    distilled student look better than it is.
+    """
+    path = find_checkpoint(run, logs_dir)
+    try:
+        checkpoint = load_torch(path)
+        model.load_state_dict(checkpoint['model'])
+    except (CorruptFile, RuntimeError, KeyError) as error:
+        raise UserError(f'The checkpoint {path} is corrupt, truncated or not a checkpoint of '
+                        f'{type(model).__name__} ({str(error).splitlines()[0] if str(error) else type(error).__name__}). '
+                        f'Pick another step with --teacher-run UUID:STEP, or leave out --teacher-run '
+                        f'to train a new teacher.') from None
+    expected = {'architecture': type(model).__name__, 'dataset': dataset}
+    for key, value in expected.items():
+        if checkpoint.get(key) != value:
+            raise UserError(f'The checkpoint {path} has {key} {checkpoint.get(key)!r}, but this '
+                            f'study needs {value!r}. Pick a teacher run trained with '
+                            f'--dataset {dataset}, or leave out --teacher-run.')
+    return checkpoint
+
+
+def finished_run(logs_dir: Path, name: str, key: dict) -> tuple[str, dict] | None:
+    """
+    ### A finished run of experiment `name` whose final checkpoint records every item of `key`
+
+    Returns its uuid and its checkpoint, or `None`. Training is deterministic, so such a run
+    holds the very weights a new run with the same configuration would train.
+    """
+    for path in sorted((Path(logs_dir) / name).glob(f'*/checkpoints/*/{MODEL_FILE}')):
+        try:
+            checkpoint = load_torch(path)
+        except CorruptFile:
+            continue
+        if all(checkpoint.get(item) == value for item, value in key.items()):
+            return path.parents[2].name, checkpoint
+    return None
+
+
+# ## Resuming a study
+#
+# A study is four labml runs per seed. Each records the study's id in its configurations
+# (`study` in `configs.yaml`), so that the uuid of any one of them finds the others: those
+# with a final `model.pt` are finished and are skipped, the one that was killed continues,
+# and the ones that never started start.
+
+def stored_configs(run_path: Path) -> dict:
+    """
+    ### The configuration values labml recorded in a run's `configs.yaml`
+    """
+    import yaml
+    path = run_path / 'configs.yaml'
+    configs = yaml.safe_load(path.read_text()) if path.exists() else None
+    return {key: entry.get('value') for key, entry in (configs or {}).items() if isinstance(entry, dict)}
+
+
+def find_study_runs(logs_dir: Path, uuid: str, dataset: str) -> tuple[str, dict]:
+    """
+    ### The study of run `uuid`: its id and its runs, `{(seed, phase): run_path}`
+    """
+    run_path = find_run(logs_dir, uuid, 'to resume. Pass the uuid of a run of the study')
+    study = stored_configs(run_path).get('study')
+    if not study:
+        raise UserError(f'Run {run_path} records no study id (`study` in its configs.yaml), so it '
+                        f'was not started by a study that can resume; start a new study instead.')
+    runs = {}
+    # Experiment names are `<dataset>_<phase>`
+    for configs_path in logs_dir.glob(f'{dataset}_*/*/configs.yaml'):
+        configs = stored_configs(configs_path.parent)
+        if configs.get('study') == study:
+            phase = configs_path.parent.parent.name[len(dataset) + 1:]
+            runs[(configs.get('study_seed'), phase)] = configs_path.parent
+    return study, runs
+
+
+def final_checkpoint(run_path: Path) -> Path | None:
+    """
+    ### The `model.pt` that the end of a finished run writes, or `None` while it is unfinished
+    """
+    paths = sorted(run_path.glob(f'checkpoints/*/{MODEL_FILE}'), key=lambda p: int(p.parent.name))
+    return paths[-1] if paths else None

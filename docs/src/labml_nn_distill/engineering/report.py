@@ -1,0 +1,294 @@
+r"""
+---
+title: Results files, plots and the results page
+summary: >
+  How every runnable page ends: a results JSON with the command and the machine, deterministic
+  SVG plots, the mean ± sd formatter, and the marked blocks of the results page that are
+  regenerated from that JSON.
+---
+
+# Results files, plots and the results page
+
+Every number that the [results page](../paper/results.html) shows comes from a run. Each
+runnable page (`python -m labml_nn_distill.paper.<page>`) ends with `run_page`:
+
+1. it writes everything it measured, with the command, seeds and machine, to
+   `labml_nn_distill/paper/results/<page>.json`;
+2. it draws its plots into `labml_nn_distill/paper/images/<page>*.svg`;
+3. it regenerates its block of `paper/results.md`, the lines between
+   `<!-- begin: <page> -->` and `<!-- end: <page> -->`, from that JSON alone.
+
+Step 3 is a pure function of the JSON, so `tests/test_distill_paper_results.py` can render
+the block again from the committed JSON and compare: a number typed into the page by hand
+fails the test. With `--output-dir DIR` they go to `DIR/<page>.json`, `DIR/images/` and
+`DIR/results.md` instead (the tests use this), and the committed page is left alone.
+
+The SVGs are deterministic too: matplotlib salts the ids in an SVG with a random string and
+stamps the date, unless we fix the salt and drop the date. Then the same run gives the same
+bytes, and git only sees a plot change when the numbers change. Every file goes through the
+project's [one writer](files.html).
+"""
+
+import io
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from labml_nn_distill.engineering.files import write_atomically, write_json, write_text
+
+# The paper's wing: the results page, its plots and the JSON files live there
+PAPER = Path(__file__).resolve().parent.parent / 'paper'
+
+
+@dataclass
+class Outputs:
+    """
+    ### Where a page writes its JSON, its plots and its block of the results page
+    """
+    data_dir: Path
+    images_dir: Path
+    results_page: Path
+
+    @classmethod
+    def at(cls, output_dir: Path | None) -> 'Outputs':
+        """
+        ### The committed places, or everything under `output_dir`
+        """
+        if output_dir is None:
+            return cls(PAPER / 'results', PAPER / 'images', PAPER / 'results.md')
+        return cls(output_dir, output_dir / 'images', output_dir / 'results.md')
+
+
+# ## Mean $\pm$ sd
+
+def mean_sd(values: list[float]) -> tuple[float, float]:
+    """
+    ### Mean and sample standard deviation (0 for a single value)
+    """
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def format_mean_sd(mean: float, sd: float, n: int, digits: int = 1, single_digits: int | None = None,
+                   sign: str = '') -> str:
+    """
+    ### `27.3 ± 2.1` over several seeds; over one seed the value alone
+
+    `single_digits` (default `digits`) is how many decimals a value of one seed shows: 0 for
+    a count of errors, which is whole. `sign='+'` shows the sign of a difference.
+    """
+    if n > 1:
+        return f'{mean:{sign}.{digits}f} ± {sd:.{digits}f}'
+    return f'{mean:{sign}.{digits if single_digits is None else single_digits}f}'
+
+
+# ## The run's record
+
+def machine() -> str:
+    """
+    ### The machine, in words: CPU model, cores, torch threads and version
+    """
+    model = platform.processor() or platform.machine()
+    if Path('/proc/cpuinfo').exists():
+        names = re.findall(r'^model name\s*:\s*(.*)$', Path('/proc/cpuinfo').read_text(), re.MULTILINE)
+        model = names[0].strip() if names else model
+    threads = torch.get_num_threads()
+    return (f'{model}, {os.cpu_count()} cores, {threads} torch thread{"s" if threads > 1 else ""}, '
+            f'torch {torch.__version__}, Python {platform.python_version()}')
+
+
+def run_record(page: str, argv: list[str] | None, started: float) -> dict:
+    """
+    ### What every results JSON records about its run
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    return {'command': ' '.join(['python -m', f'labml_nn_distill.paper.{page}', *argv]),
+            'machine': machine(), 'wall_time_s': round(time.perf_counter() - started, 1)}
+
+
+def save_svg(figure, path: Path):
+    """
+    ### Save a matplotlib figure as a deterministic SVG
+
+    A fixed `svg.hashsalt` gives the same element ids every time; `Date: None` leaves out
+    the timestamp; `svg.fonttype: 'path'` draws text as outlines, so the plot looks the same
+    whatever fonts the reader has.
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({'svg.hashsalt': 'labml_nn_distill', 'svg.fonttype': 'path'}):
+        figure.savefig(buffer, format='svg', metadata={'Date': None})
+    plt.close(figure)
+    write_atomically(path, buffer.getvalue())
+
+
+def pyplot():
+    """
+    ### matplotlib's `pyplot` on the `Agg` backend, which needs no display
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def html_table(header: list[str], rows: list[list[str]]) -> str:
+    """
+    ### A table in HTML
+
+    The site renders CommonMark, which has no pipe tables; HTML blocks pass through.
+    Columns after the first are right-aligned numbers.
+    """
+    def row(cells, tag):
+        return '<tr>' + ''.join(f'<{tag}{"" if i == 0 else " align=right"}>{cell}</{tag}>'
+                                for i, cell in enumerate(cells)) + '</tr>'
+    lines = ['<table>', row(header, 'th'), *(row(cells, 'td') for cells in rows), '</table>']
+    return '\n'.join(lines)
+
+
+def begin_marker(page: str) -> str:
+    """
+    ### The HTML comment that opens the block of `page`
+    """
+    return f'<!-- begin: {page} -->'
+
+
+def end_marker(page: str) -> str:
+    """
+    ### The HTML comment that closes it
+    """
+    return f'<!-- end: {page} -->'
+
+
+def page_block(text: str, page: str) -> str | None:
+    """
+    ### The generated block of `page` in the results page's text, or `None`
+    """
+    found = re.search(re.escape(begin_marker(page)) + r'\n(.*?)\n' + re.escape(end_marker(page)),
+                      text, re.DOTALL)
+    return found.group(1) if found else None
+
+
+def replace_block(text: str, page: str, block: str) -> str:
+    """
+    ### Put `block` between the markers of `page`, or append a new marked block
+    """
+    marked = f'{begin_marker(page)}\n{block}\n{end_marker(page)}'
+    if page_block(text, page) is None:
+        return text.rstrip('\n') + f'\n\n{marked}\n'
+    pattern = re.escape(begin_marker(page)) + r'\n.*?\n' + re.escape(end_marker(page))
+    return re.sub(pattern, lambda _: marked, text, count=1, flags=re.DOTALL)
+
+
+# What a rerun changes although it measured the same: the run's identity, its duration,
+# the machine, and how the command was spelled
+VOLATILE = {'uuid', 'wall_time_s', 'machine', 'command'}
+
+
+def measured(results):
+    """
+    ### The results without their volatile fields, for comparing two runs
+    """
+    if isinstance(results, dict):
+        return {key: measured(value) for key, value in results.items() if key not in VOLATILE}
+    if isinstance(results, list):
+        return [measured(value) for value in results]
+    return results
+
+
+def publish(page: str, results: dict, markdown: str, outputs: Outputs) -> bool:
+    """
+    ### Write the JSON and regenerate the page's block of the results page
+
+    Only when the numbers changed. A rerun that measured exactly what the JSON already
+    holds (the CPU path is deterministic) leaves the JSON and the page as they are, so
+    running a page, or the study, does not make the committed site stale.
+    """
+    json_path = outputs.data_dir / f'{page}.json'
+    if json_path.exists() and measured(json.loads(json_path.read_text())) == measured(json.loads(json.dumps(results))):
+        print(f'Results: the same numbers as {json_path}; it and the results page are left as they are.')
+        return False
+    write_json(json_path, results)
+    # A results page under `--output-dir` starts as a copy of the committed one
+    page_path = outputs.results_page
+    text = page_path.read_text() if page_path.exists() else (PAPER / 'results.md').read_text()
+    write_text(page_path, replace_block(text, page, markdown))
+    print(f'Results: {outputs.data_dir / f"{page}.json"}; page: {page_path}; plots: {outputs.images_dir}')
+    return True
+
+
+def run_page(page: str, results: dict, markdown, plot, output_dir: Path | None) -> dict:
+    """
+    ### How every page of the paper's wing ends
+
+    Draw the plots, write the JSON and the page's block of the results page (`markdown` turns
+    the results into that block), print the block, and return the results.
+    """
+    outputs = Outputs.at(output_dir)
+    plot(results, outputs)
+    block = markdown(results)
+    publish(page, results, block, outputs)
+    print(block)
+    return results
+
+
+# ## The study's block
+
+def study_markdown(results: dict) -> str:
+    """
+    ### The study's block of the results page, from the study's results JSON
+    """
+    summary, n = results['summary'], len(results['seeds'])
+
+    rows = [[phase.replace('_', ' '), f'{results["parameters"][phase]:,}',
+             format_mean_sd(summary[phase]['accuracy_mean'], summary[phase]['accuracy_sd'], n, digits=2),
+             format_mean_sd(summary[phase]['errors_mean'], summary[phase]['errors_sd'], n, single_digits=0)]
+            for phase in ('teacher', 'baseline', 'distilled', 'label_smoothing')]
+    gain = summary['paired_gain']
+    return '\n'.join([
+        '## The study',
+        '',
+        f'From [the study](../experiment.html): `{results["command"]}` '
+        f'(seed{"s" if n > 1 else ""} {", ".join(map(str, results["seeds"]))}; T = {results["temperature"]:g}, '
+        f'α = {results["alpha"]:g}; {results["train_examples"]:,} training digits; '
+        f'{results["wall_time_s"]:.1f} s on {results["machine"]}). Test accuracy and errors on '
+        f'the 1,000 test digits, mean ± sd over seeds.',
+        '',
+        html_table(['model', 'parameters', 'test accuracy (%)', 'test errors'], rows),
+        '',
+        f'Paired gain of distillation over the baseline: {format_mean_sd(gain["mean"], gain["sd"], n, digits=2)} '
+        f'points of accuracy (per seed: {", ".join(f"{g:.2f}" for g in gain["per_seed"])}).',
+        '',
+        '![Test accuracy after each epoch](images/experiment_accuracy.svg)',
+        '',
+        '![Test errors per model](images/experiment_errors.svg)',
+    ])
+
+
+def publish_study(results: dict, output_dir: Path, argv: list[str]):
+    """
+    ### Show the study on the results page, if it wrote to the repository's `results/`
+
+    A study written anywhere else (a test's folder, a user's experiment) leaves the page alone.
+    """
+    if Path(output_dir).resolve() != PAPER.parent.parent / 'results':
+        return
+    keep = ('dataset', 'seeds', 'temperature', 'alpha', 'label_smoothing', 'train_examples',
+            'parameters', 'summary', 'wall_time_s', 'device', 'threads')
+    record = {**{key: results[key] for key in keep if key in results},
+              'command': ' '.join(['python -m labml_nn_distill.experiment', *argv]), 'machine': machine(),
+              'runs': {seed: {phase: {'uuid': run['uuid'], 'test_errors': run['test_errors']}
+                              for phase, run in phases.items()} for seed, phases in results['runs'].items()}}
+    outputs = Outputs.at(None)
+    if publish('experiment', record, study_markdown(record), outputs):
+        # The study's own plots, under the names the block shows
+        for name in ('accuracy', 'errors'):
+            write_atomically(outputs.images_dir / f'experiment_{name}.svg', (Path(output_dir) / f'{name}.svg').read_bytes())
