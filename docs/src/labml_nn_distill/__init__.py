@@ -25,22 +25,25 @@ from its answers and from the labels.
 
 ```python
 import torch
-from labml_nn_distill import DistillationConfigs, distillation_loss
+from labml_nn_distill import (DistillationConfigs,
+                              distillation_loss)
 
 
-def distillation_step(teacher, student, optimizer, images, labels,
+def distillation_step(teacher, student, optimizer,
+                      images, labels,
                       configs=DistillationConfigs()):
-    # The teacher only answers: evaluation mode (no dropout), no autograd records
+    # The teacher answers: eval mode, no autograd
     teacher.eval()
     with torch.inference_mode():
         teacher_logits = teacher(images)
-    # The student learns: training mode, a forward pass that autograd records
+    # The student learns: train mode, with autograd
     student.train()
     student_logits = student(images)
-    # Soft targets at temperature T, weighted by alpha, plus the label term
-    loss = distillation_loss(student_logits, teacher_logits, labels,
-                             configs.temperature, configs.alpha)
-    # A step of gradient descent, on the student alone
+    # Soft targets at T, weighted by alpha, + labels
+    loss = distillation_loss(
+        student_logits, teacher_logits, labels,
+        configs.temperature, configs.alpha)
+    # Gradient descent, on the student alone
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
