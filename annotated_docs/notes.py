@@ -190,7 +190,7 @@ def _render_fence(self, tokens, index, options, env):
     token = tokens[index]
     language = token.info.strip().split(" ")[0] if token.info else ""
     highlighted = code.highlight_block(token.content.rstrip("\n"), language)
-    return f'<pre class="highlight"><code>{highlighted}</code></pre>\n'
+    return f'<pre class="highlight" tabindex="0"><code>{highlighted}</code></pre>\n'
 
 
 def _render_link_open(self, tokens, index, options, env):

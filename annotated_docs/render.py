@@ -63,7 +63,7 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
         "previous": _neighbour(previous, lang, link),
         "next": _neighbour(following, lang, link),
         "sections": [{"anchor": section.anchor,
-                      "notes_html": Markup(_images_from(shown_section.notes_html, lang)),
+                      "notes_html": Markup(_images_from(shown_section.notes_html, lang, page.path)),
                       "notes_lang": shown_section.lang,
                       "code_lines": section.code_lines}
                      for section, shown_section in zip(page.sections, shown.sections)],
@@ -133,12 +133,17 @@ def render_sitemap(site: list[SiteEntry], langs: list[str], base_url: str = "") 
     return _ENVIRONMENT.get_template("sitemap.xml").render(urls=urls, absolute=bool(base_url))
 
 
-# A local image's src is relative to the English page; a translated page sits one folder down.
+# A local image's src is relative to the English page; a translated page sits one folder down
+# (`si/paper/x.html` beside `paper/x.html`), and images are not copied per language.
 _LOCAL_IMAGE = re.compile(r'(<img\b[^>]*?\bsrc=")(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)')
 
 
-def _images_from(notes_html: str, lang: str) -> str:
-    return notes_html if lang == ENGLISH else _LOCAL_IMAGE.sub(r"\1../", notes_html)
+def _images_from(notes_html: str, lang: str, page_path: str) -> str:
+    if lang == ENGLISH:
+        return notes_html
+    english_folder = posixpath.dirname(output_path(page_path, ENGLISH))
+    prefix = relative_link(output_path(page_path, lang), english_folder or ".") + "/"
+    return _LOCAL_IMAGE.sub(lambda match: match.group(1) + prefix, notes_html)
 
 
 def _neighbour(entry: SiteEntry | None, lang: str, link):

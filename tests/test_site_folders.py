@@ -1,5 +1,6 @@
 """What a site is made of beyond one folder's pages: further source folders, local images,
 the site's own index, translated summaries."""
+import re
 import json
 import shutil
 from pathlib import Path
@@ -84,7 +85,7 @@ def test_a_local_image_is_copied_and_linked_from_every_language(folders):
     assert (out / "extra" / "figures" / "loss.svg").read_bytes() == \
         (extra / "figures" / "loss.svg").read_bytes()
     assert '<img src="figures/loss.svg" alt="the loss curve">' in text(out / "extra" / "notes.html")
-    assert '<img src="../figures/loss.svg" alt="the loss curve">' in \
+    assert '<img src="../../extra/figures/loss.svg" alt="the loss curve">' in \
         text(out / "si" / "extra" / "notes.html")
 
 
@@ -157,3 +158,14 @@ def test_summary_from_the_first_paragraph_is_taken_from_the_translated_section(f
     description = page.split('<meta name="description" content="')[1].split('"')[0]
     assert description and "This is a" not in description
     assert any("\u0d80" <= character <= "\u0dff" for character in description)
+
+
+@pytest.mark.parametrize("page_path", ["x", "paper/x", "paper/deeper/x"])
+def test_a_translated_page_finds_the_english_pages_images_from_any_folder(page_path):
+    import posixpath
+    from annotated_docs.render import _images_from, output_path
+    shown = _images_from('<p><img src="images/plot.svg" alt="plot"></p>', "si", page_path)
+    src = re.search(r'src="([^"]+)"', shown).group(1)
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(output_path(page_path, "si")), src))
+    english = posixpath.normpath(posixpath.join(posixpath.dirname(output_path(page_path, "en")), "images/plot.svg"))
+    assert resolved == english

@@ -38,7 +38,7 @@ operation, `logits[view, indices]`.
   trained teacher's top class, but they do move the small probabilities that carry what it
   knows about the other classes, and the targets are no longer the teacher's on the
   student's input. Where those small probabilities are all a student learns from, as on the
-  [omitted class](omitted_class.html) page, whose students never see a 3, the approximation
+  [omitted class](../paper/omitted_class.html) page, whose students never see a 3, the approximation
   costs recognised 3s; that page runs the teacher on every batch.
 
 `--teacher-outputs exact` keeps the exact path: the teacher runs on every augmented batch
