@@ -57,7 +57,7 @@ from labml_nn_distill.engineering import UserError, distributed
 from labml_nn_distill.engineering.checkpoint import final_checkpoint, find_study_runs, load_checkpoint, stored_configs
 from labml_nn_distill.engineering.files import load_torch, write_json
 from labml_nn_distill.engineering.options import add_options, positive_int
-from labml_nn_distill.engineering.report import format_mean_sd, mean_sd, publish_study, save_svg
+from labml_nn_distill.engineering.report import format_mean_sd, mean_sd, publish_study, pyplot, save_svg
 from labml_nn_distill.large import CifarTeacher, MnistTeacher, count_parameters
 from labml_nn_distill.small import CifarStudent, MnistStudent
 from labml_nn_distill.train import EPOCHS, LABEL_SMOOTHING, RunResult, TrainConfigs, evaluate, train
@@ -265,9 +265,7 @@ def write_plots(runs: dict, summary: dict, output_dir: Path):
     same bytes for the same numbers, so a rerun that measured the same does not change the
     committed plots of the results page.
     """
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     # Test accuracy after each epoch, one line per run (and seed)
     figure, axes = plt.subplots(figsize=(7, 4.5))

@@ -124,13 +124,11 @@ def load_torch(path: Path, map_location='cpu') -> dict:
         raise CorruptFile(f'{path} does not hold tensors and plain values ({error})') from None
 
 
-def write_json(path: Path, value) -> str:
+def write_json(path: Path, value):
     """
-    ### Write `value` as indented JSON with sorted keys; returns the text written
+    ### Write `value` as indented JSON with sorted keys
     """
-    text = json.dumps(value, indent=1, sort_keys=True) + '\n'
-    write_atomically(path, text.encode())
-    return text
+    write_text(path, json.dumps(value, indent=1, sort_keys=True) + '\n')
 
 
 def write_text(path: Path, text: str):
