@@ -273,7 +273,7 @@ def write_plots(runs: dict, summary: dict, output_dir: Path):
         for i, seed in enumerate(runs):
             history = runs[seed][phase].history
             if history:
-                axes.plot([h['epoch'] for h in history], [h['valid_accuracy'] for h in history],
+                axes.plot([h['epoch'] for h in history], [h['test_accuracy'] for h in history],
                           color=color, alpha=1.0 if i == 0 else 0.4, label=phase if i == 0 else None)
     axes.set(xlabel='epoch', ylabel='test accuracy (%)', title='Test accuracy after each epoch')
     axes.grid(alpha=0.3)

@@ -71,9 +71,9 @@ def test_two_gloo_processes_follow_the_single_process_loss_curve(two_processes, 
         assert len(pair['history']) == len(single['history']) == 2
         for mine, reference in zip(pair['history'], single['history']):
             assert mine['step'] == reference['step']
-            for key in ('train_loss', 'valid_loss'):
+            for key in ('train_loss', 'test_loss'):
                 assert mine[key] == pytest.approx(reference[key], rel=1e-4, abs=1e-5), key
-            for key in ('train_accuracy', 'valid_accuracy'):
+            for key in ('train_accuracy', 'test_accuracy'):
                 assert mine[key] == pytest.approx(reference[key], abs=1.0), key
 
 

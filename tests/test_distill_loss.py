@@ -65,3 +65,16 @@ def test_t_squared_keeps_soft_gradient_scale_constant_across_temperatures():
     assert max(scaled) / min(scaled) < 1.15
     # ...without it, it falls as 1/T^2: 64x from T=4 to T=32
     assert unscaled[0] / unscaled[-1] == pytest.approx(64, rel=0.15)
+
+
+def test_sixteen_bit_logits_are_upcast_inside_the_loss():
+    # Logits of about 1,000 in float16: the batch's sum of cross-entropies (~100,000) is past
+    # float16's largest value, so the loss is infinite unless it is computed in float32
+    generator = torch.Generator().manual_seed(0)
+    student = (torch.randn(64, 10, generator=generator) * 1000).half()
+    teacher = (torch.randn(64, 10, generator=generator) * 1000).half()
+    labels = torch.arange(64) % 10
+    assert not torch.isfinite(F.cross_entropy(student, labels))
+    loss = distillation_loss(student, teacher, labels, 8.0, 0.9)
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+    assert loss.item() == pytest.approx(distillation_loss(student.float(), teacher.float(), labels, 8.0, 0.9).item())

@@ -73,7 +73,7 @@ def test_each_run_is_a_labml_run_with_configs_metrics_and_checkpoint(tiny_study)
         checkpoint = torch.load(run['checkpoint'], weights_only=True)
         assert checkpoint['test_accuracy'] == pytest.approx(run['test_accuracy'])
         assert Path(run['checkpoint']) == run_path / 'checkpoints' / '256' / 'model.pt'
-        assert run['history'][-1]['valid_accuracy'] == pytest.approx(run['test_accuracy'])
+        assert run['history'][-1]['test_accuracy'] == pytest.approx(run['test_accuracy'])
 
 
 def test_study_loads_a_saved_teacher_and_overwrites_nothing(tiny_study):
