@@ -159,9 +159,17 @@ def test_check_exits_nonzero_on_errors_and_names_file_and_key(root, capsys):
 
 
 def test_check_reports_fuzzy_with_the_english_diff(root, capsys):
-    run_cli(root, "check", "--lang", "si")
+    run_cli(root, "check", "--lang", "si", "--diff")
     out = capsys.readouterr().out
-    assert "fuzzy" in out and "+<p>Now train the" in out
+    assert "fuzzy" in out and "    +<p>Now train the" in out
+
+
+def test_check_prints_one_line_per_problem_without_diff(root, capsys):
+    run_cli(root, "check", "--lang", "si")
+    lines = capsys.readouterr().out.splitlines()
+    assert any("fuzzy" in line for line in lines)
+    assert all(line.startswith(str(root)) for line in lines[:-1]), lines   # no diff lines
+    assert not any("Now train the" in line and line.startswith("+") for line in lines)
 
 
 @pytest.mark.parametrize("argv", [

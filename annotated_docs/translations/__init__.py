@@ -28,20 +28,30 @@ from pathlib import Path
 from typing import Iterable
 
 from .checks import check_entry, sanitise
-from .jsonfile import Entry, TranslationFileError, parse
+from .jsonfile import Entry, TranslationFileError, read
 from .matching import closest, english_diff, link_only_change, normalise, rewrite_hrefs
 
 __all__ = ["Problem", "Resolution", "Catalog", "load_catalog", "catalog_path", "shorten",
-           "languages", "SITE_PAGE"]
+           "printable", "languages", "language_folders", "language_problem", "language_meta",
+           "SITE_PAGE", "META_KEYS", "LANGUAGE_NAME_KEY", "READY_KEY"]
 
 STATES = ("translated", "carried", "fuzzy", "missing", "invalid")
 # The page name of the site's own strings (navigation labels, language names): `_site.json`.
 SITE_PAGE = "_site"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with every lone surrogate written as `\\udXXX`, so that it can be printed,
+    encoded and stored (a JSON file may hold one; no output can)."""
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def shorten(text: str, width: int = 60) -> str:
     """A key as messages show it: its text without tags, one line, at most `width` characters."""
-    text = re.sub(r"</(?:p|h[1-6]|li|td|th|pre|blockquote)>|<br\s*/?>", " ", text)
+    text = re.sub(r"</(?:p|h[1-6]|li|td|th|pre|blockquote)>|<br\s*/?>", " ", printable(text))
     line = " ".join(html.unescape(re.sub(r"<[^>]*>", "", text)).split())
     return line if len(line) <= width else line[: width - 1] + "…"
 
@@ -51,9 +61,16 @@ class Problem:
     file: str
     key: str | None          # the English key (None: the file as a whole)
     severity: str            # 'error' (the entry falls back to English) or 'warning'
-    message: str
+    message: str             # one line
     line: int | None = None
     column: int | None = None
+    detail: str | None = None    # more lines (a fuzzy entry's English diff), shown on request
+
+    def __post_init__(self):
+        # Whatever a file holds, a problem prints as one line and can be encoded.
+        object.__setattr__(self, "message", " ".join(printable(self.message).split()))
+        if self.key is not None:
+            object.__setattr__(self, "key", printable(self.key))
 
     def __str__(self) -> str:
         where = self.file
@@ -71,17 +88,70 @@ class Resolution:
     problems: list[Problem] = field(default_factory=list)
     source_key: str | None = None     # the file's key the translation came from
     diff: str | None = None           # fuzzy/carried: the English then vs now
+    outdated: str | None = None       # fuzzy: the old translation, sanitised, when it passes
+                                      # the checks against the English it was made from
 
 
 def catalog_path(translations_root: Path, lang: str, page: str) -> Path:
     return Path(translations_root) / lang / f"{page}.json"
 
 
-def languages(translations_root: Path) -> list[str]:
-    """Every `translations/<lang>/` folder, sorted (none when the folder is absent)."""
+# A language folder's name: a lowercase BCP 47 tag, a language and optional subtags
+# (`si`, `zh`, `pt-br`, `zh-hant`); nothing else under translations/ is a language.
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
+
+# Entries of `_site.json` that describe the language instead of translating a string.
+LANGUAGE_NAME_KEY = "@name"     # the language's own name, as the language switcher shows it
+READY_KEY = "@ready"            # "yes": the build publishes the language; else it is a draft
+META_KEYS = (LANGUAGE_NAME_KEY, READY_KEY)
+
+
+def language_problem(translations_root: Path, lang: str) -> str | None:
+    """Why `lang` cannot be a language folder of `translations_root`, or None when it can."""
+    if not LANGUAGE_CODE.fullmatch(lang):
+        return (f"{lang!r} is not a language code: write a lowercase BCP 47 tag such as si, "
+                "zh or pt-br")
     root = Path(translations_root)
-    return sorted(path.name for path in root.iterdir()
-                  if path.is_dir() and not path.name.startswith((".", "_"))) if root.is_dir() else []
+    folder = root / lang
+    if folder.is_symlink():
+        return f"{folder} is a symbolic link; a language folder must be a real folder"
+    if folder.resolve().parent != root.resolve():
+        return f"{folder} is outside {root}"
+    return None
+
+
+def language_folders(translations_root: Path) -> tuple[list[str], list[Problem]]:
+    """Every language folder of `translations_root`, sorted, and a problem for each other
+    entry there that looks like one (a folder not named as a language, a link)."""
+    root = Path(translations_root)
+    if not root.is_dir():
+        return [], []
+    langs, problems = [], []
+    for path in sorted(root.iterdir()):
+        if path.name.startswith((".", "_")) or not (path.is_dir() or path.is_symlink()):
+            continue
+        why = language_problem(root, path.name)
+        if why is None and path.is_dir():
+            langs.append(path.name)
+        else:
+            problems.append(Problem(str(path), None, "error",
+                                    f"{why or 'not a folder'}; the folder is ignored"))
+    return langs, problems
+
+
+def languages(translations_root: Path) -> list[str]:
+    """Every language folder of `translations/`, sorted, drafts included."""
+    return language_folders(translations_root)[0]
+
+
+def language_meta(translations_root: Path, lang: str) -> tuple[str, bool]:
+    """A language's own name (its code when `_site.json` gives none) and whether it is
+    ready to publish (`"@ready": "yes"` in its `_site.json`)."""
+    catalog = load_catalog(translations_root, lang, SITE_PAGE)
+    values = {entry.key: entry.value for entry in catalog.entries}
+    name = values.get(LANGUAGE_NAME_KEY)
+    name = " ".join(printable(name).split()) if isinstance(name, str) else ""
+    return name or lang, values.get(READY_KEY) == "yes"
 
 
 class Catalog:
@@ -107,11 +177,11 @@ class Catalog:
                                  else {normalise(key) for key in english_keys})
 
     def _problem(self, entry: Entry | None, severity: str, message: str,
-                 key: str | None = None) -> Problem:
+                 key: str | None = None, detail: str | None = None) -> Problem:
         if entry is None:
-            return Problem(str(self.path), key, severity, message)
+            return Problem(str(self.path), key, severity, message, detail=detail)
         return Problem(str(self.path), key if key is not None else entry.key, severity, message,
-                       entry.line)
+                       entry.line, detail=detail)
 
     def obsolete(self) -> list[Entry]:
         """Entries whose key matches no English key (needs `english_keys`)."""
@@ -150,12 +220,21 @@ class Catalog:
                 resolution.diff = diff
                 resolution.problems.append(self._problem(
                     entry, "warning", "only link targets changed in the English; shown with the "
-                    "new targets. Update the key and the links in the file:\n" + diff))
+                    "new targets. Update the key and the links in the file (check --diff "
+                    "shows the change)", detail=diff))
                 return resolution
         return Resolution(english_key, "fuzzy", None, [self._problem(
             entry, "warning", f"fuzzy: the English changed since this was translated "
             f"(similarity {ratio:.2f}); update the translation and its key to today's English "
-            f"{shorten(english_key)!r}:\n{diff}")], old_key, diff)
+            f"{shorten(english_key)!r} (check --diff shows the change)", detail=diff)],
+            old_key, diff, outdated=self._outdated(english_key, entry))
+
+    def _outdated(self, english_key: str, entry: Entry) -> str | None:
+        """A fuzzy entry's translation, to show folded under today's English."""
+        if any(severity == "error" for severity, _ in check_entry(entry.key, entry.value,
+                                                                    self.lang)):
+            return None
+        return sanitise(entry.value, entry.key)
 
     def _checked(self, english_key: str, entry: Entry, translation: str, state: str) -> Resolution:
         findings = check_entry(english_key, translation, self.lang)
@@ -185,21 +264,38 @@ def load_catalog(translations_root: Path, lang: str, page: str,
     entries: list[Entry] = []
     if path.exists():
         try:
-            entries = parse(path.read_text(encoding="utf-8")).entries
-        except UnicodeDecodeError as error:
-            problems.append(Problem(str(path), None, "error",
-                                    f"not UTF-8 (byte {error.start}); save the file as UTF-8"))
+            entries = read(path).entries
         except OSError as error:
-            problems.append(Problem(str(path), None, "error", f"unreadable: {error.strerror}"))
+            problems.append(Problem(str(path), None, "error",
+                                    f"unreadable: {error.strerror or error}"))
         except TranslationFileError as error:
+            where = f"line {error.line}, column {error.column}: " if error.column else ""
             problems.append(Problem(
-                str(path), None, "error",
-                f"line {error.line}, column {error.column}: {error.message}; the whole file is "
-                "ignored until it is fixed", error.line, error.column))
+                str(path), None, "error", f"{where}{error.message}; the whole file is ignored "
+                "until it is fixed", error.line, error.column))
+    usable = []
     for entry in entries:
-        if not isinstance(entry.value, str):
-            problems.append(Problem(str(path), entry.key, "error",
-                                    f"value is {type(entry.value).__name__}, expected a string "
-                                    "(an empty string \"\" marks a section not yet translated)",
-                                    entry.line))
-    return Catalog(path, lang, entries, problems, english_keys)
+        why = _unusable(entry)
+        if why is not None:
+            problems.append(Problem(str(path), entry.key, "error", why, entry.line))
+            entry = Entry(entry.key, None, entry.line, entry.text)   # never shown, never matched
+        usable.append(entry)
+    return Catalog(path, lang, usable, problems, english_keys)
+
+
+_JSON_TYPES = {dict: "an object {...}", list: "an array [...]", bool: "true or false",
+               int: "a number", float: "a number", type(None): "null"}
+
+
+def _unusable(entry: Entry) -> str | None:
+    """Why an entry cannot be used, or None."""
+    if not isinstance(entry.value, str):
+        return (f"value is {_JSON_TYPES.get(type(entry.value), 'not a string')}, expected a "
+                "string (an empty string \"\" marks a section not yet translated)")
+    for where, text in (("key", entry.key), ("value", entry.value)):
+        found = _SURROGATE.search(text)
+        if found:
+            return (f"the {where} holds a lone surrogate \\u{ord(found.group()):04x} at "
+                    f"character {found.start() + 1}, which is no character; write the character "
+                    "itself or its \\uXXXX pair")
+    return None

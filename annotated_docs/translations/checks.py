@@ -32,10 +32,17 @@ SAFE_TAGS = {"a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", 
              "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "kbd", "li", "mark", "ol",
              "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table", "tbody",
              "td", "th", "thead", "tr", "u", "ul"}
-SAFE_ATTRIBUTES = {"a": {"href", "title"}, "span": {"translate", "class"}, "code": {"class"},
-                   "th": {"align"}, "td": {"align"}, "ol": {"start"},
-                   "*": {"lang", "dir", "id", "title"}}
+# Attributes whose value is text a translator writes; any other attribute (id, class, dir,
+# lang, align, translate, ...) may only take a value its tag has in the English.
+TEXT_ATTRIBUTES = {"title", "alt"}
+URL_ATTRIBUTES = {"href"}       # each target checked against the English's by `_links`
 URL_SCHEMES = {"http", "https", "mailto"}
+# Block structure a translation keeps; an inline tag (<em>, <code>...) it may drop.
+BLOCK_TAGS = {"p", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tr", "th",
+              "td", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
+# Characters that reorder or hide text (bidi embeddings, overrides, isolates) and controls:
+# never in a note, a way to make a page say what its source does not.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _UNSAFE_URL = re.compile(r"^(?:javascript|vbscript|data):", re.IGNORECASE)
 
 VIRAMA, RA, YA, ZERO_WIDTH_JOINER = "\u0dca", "\u0dbb", "\u0dba", "\u200d"
@@ -50,6 +57,7 @@ class _Tags(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.names: Counter = Counter()
         self.attributes: dict[str, set[str]] = {}
+        self.values: dict[tuple[str, str], set[str]] = {}    # (tag, attribute) -> values
         self.nesting: list[str] = []
         self.open: list[str] = []
         self.unsafe: list[str] = []
@@ -57,6 +65,8 @@ class _Tags(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self.names[tag] += 1
         self.attributes.setdefault(tag, set()).update(name for name, _ in attrs)
+        for name, value in attrs:
+            self.values.setdefault((tag, name), set()).add(value or "")
         if tag in DANGEROUS_TAGS:
             self.unsafe.append(f"<{tag}>")
         for name, value in attrs:
@@ -94,28 +104,45 @@ def _tags(fragment: str) -> _Tags:
 
 
 def _allowlist(english: _Tags) -> tuple[set[str], dict[str, set[str]]]:
-    """SAFE_TAGS/SAFE_ATTRIBUTES widened by what the (trusted) English itself uses."""
-    tags = SAFE_TAGS | (set(english.names) - DANGEROUS_TAGS)
-    attributes = {tag: set(names) for tag, names in SAFE_ATTRIBUTES.items()}
-    for tag, names in english.attributes.items():
-        attributes.setdefault(tag, set()).update(
-            name for name in names if not name.startswith("on") and name != "style")
+    """The tags of the (trusted) English that are safe, each with the attributes it has
+    there."""
+    tags = set(english.names) - DANGEROUS_TAGS
+    if "table" in tags:
+        tags.add("tbody")        # an HTML parser puts every table's rows in one
+    attributes = {tag: {name for name in names if not name.startswith("on") and name != "style"}
+                  for tag, names in english.attributes.items() if tag in tags}
     return tags, attributes
 
 
+def _value_filter(english: _Tags):
+    """nh3's attribute filter: text and link attributes as written (links are checked
+    against the English), any other attribute only with a value the English gives it."""
+    def keep(tag: str, name: str, value: str) -> str | None:
+        if name in TEXT_ATTRIBUTES or name in URL_ATTRIBUTES:
+            return value
+        return value if value in english.values.get((tag, name), ()) else None
+    return keep
+
+
 def sanitise(translation: str, english: str) -> str:
-    """The translation through nh3 with our allowlist, placeholders written back in the
-    exact form the generator restores (nh3 quotes `translate="no"`)."""
-    tags, attributes = _allowlist(_tags(english))
+    """The translation through nh3 with our allowlist (the English's own tags, attributes
+    and attribute values), placeholders written back in the exact form the generator restores
+    (nh3 quotes `translate="no"`)."""
+    english_tags = _tags(english)
+    tags, attributes = _allowlist(english_tags)
     cleaned = nh3.clean(translation, tags=tags, attributes=attributes, url_schemes=URL_SCHEMES,
-                        link_rel=None, strip_comments=True)
+                        link_rel=None, strip_comments=True,
+                        attribute_filter=_value_filter(english_tags))
     return re.sub(r'<span translate="no">(_\^_\d+_\^_)</span>', r"<span translate=no>\1</span>",
                   cleaned)
 
 
 def _placeholders(english: str, translation: str) -> list[str]:
+    """Placeholders as the page will hold them: counted in the sanitised fragment, so one
+    inside a comment or an attribute value (which the sanitiser drops) is missing."""
     expected = Counter(PLACEHOLDER.findall(english))
-    found = Counter(PLACEHOLDER.findall(translation))
+    written = Counter(PLACEHOLDER.findall(translation))
+    found = Counter(PLACEHOLDER.findall(sanitise(translation, english)))
     errors = []
     for debris in _PLACEHOLDER_DEBRIS.finditer(PLACEHOLDER.sub("", translation)):
         start = max(debris.start() - 20, 0)
@@ -123,8 +150,14 @@ def _placeholders(english: str, translation: str) -> list[str]:
         errors.append(f"mangled placeholder near {snippet!r}: write it exactly as "
                       "<span translate=no>_^_N_^_</span>")
         break
-    missing = sorted((expected - found).elements(), key=int)
+    lost = expected - found
+    hidden = sorted((lost & (written - found)).elements(), key=int)
+    missing = sorted((lost - (written - found)).elements(), key=int)
     extra = sorted((found - expected).elements(), key=int)
+    if hidden:
+        errors.append(f"placeholder(s) {', '.join(hidden)} inside a comment, an attribute "
+                      "value or removed markup, where the page would lose them; put them in "
+                      "the text")
     if missing and extra and len(missing) == len(extra) and not set(found) & set(missing):
         errors.append(f"placeholders renumbered: the English has {', '.join(missing)}, "
                       f"the translation {', '.join(extra)}; keep the English numbers")
@@ -146,11 +179,37 @@ def _tag_problems(english: _Tags, translation: _Tags) -> list[str]:
     if unexpected:
         errors.append("tags the English does not have: "
                       + ", ".join(f"<{tag}>" for tag in unexpected))
+    foreign = sorted(f"{name}= on <{tag}>" for tag, names in translation.attributes.items()
+                     if tag in english.names and tag not in DANGEROUS_TAGS
+                     for name in names - english.attributes.get(tag, set())
+                     if not name.startswith("on") and name != "style")
+    if foreign:
+        errors.append("attributes the English does not have: " + ", ".join(foreign))
+    changed = sorted(f'{name}="{value}" on <{tag}>'
+                     for (tag, name), values in translation.values.items()
+                     if name in english.attributes.get(tag, set())
+                     and name not in TEXT_ATTRIBUTES | URL_ATTRIBUTES
+                     for value in values - english.values.get((tag, name), set()))
+    if changed:
+        errors.append("attribute values the English does not have: " + ", ".join(changed)
+                      + "; keep them as in the English")
     errors.extend(f"unbalanced tags: {message}" for message in translation.nesting)
     if translation.open:
         errors.append("unbalanced tags: " + ", ".join(f"<{tag}>" for tag in translation.open)
                       + " never closed")
+    dropped = english.names - translation.names
+    blocks = sorted(tag for tag in dropped if tag in BLOCK_TAGS)
+    if blocks:
+        errors.append("the English's structure is missing: " + ", ".join(
+            f"<{tag}>" + (f" ×{dropped[tag]}" if dropped[tag] > 1 else "") for tag in blocks)
+            + "; keep every paragraph, list, item, table cell and heading of the English")
     return errors
+
+
+def _dropped_inline(english: _Tags, translation: _Tags) -> list[str]:
+    dropped = english.names - translation.names
+    return sorted(f"<{tag}>" for tag in dropped
+                  if tag not in BLOCK_TAGS and tag not in ("span", "a"))   # placeholders, links
 
 
 def _links(english: str, translation: str) -> list[str]:
@@ -182,22 +241,65 @@ def broken_sinhala_conjuncts(translation: str) -> list[str]:
 _PARSER_NOISE = re.compile(r"<!--.*?-->|</?tbody>", re.S)
 
 
-def _removed_by_sanitiser(translation: str, english: str) -> bool:
+def _removed_by_sanitiser(translation: str, english: str) -> str | None:
+    """What the sanitiser would take out of the translation, in words; None when nothing."""
     def comparable(fragment: str) -> str:
         return normalise(_PARSER_NOISE.sub("", fragment))
-    return comparable(sanitise(translation, english)) != comparable(translation)
+    cleaned = sanitise(translation, english)
+    if comparable(cleaned) == comparable(translation):
+        return None
+    before, after = _tags(translation), _tags(cleaned)
+    removed = [f"<{tag}>" for tag in sorted(before.names - after.names)]
+    removed += sorted(f"{name}= on <{tag}>" for tag, names in before.attributes.items()
+                      for name in names - after.attributes.get(tag, set()))
+    removed += sorted(f'{name}="{value}" on <{tag}>'
+                      for (tag, name), values in before.values.items()
+                      if name in after.attributes.get(tag, set())
+                      for value in values - after.values.get((tag, name), set()))
+    if removed:
+        return ", ".join(removed)
+    first = next((i for i, (a, b) in enumerate(zip(comparable(translation), comparable(cleaned)))
+                  if a != b), 0)
+    return f"markup near {comparable(translation)[max(first - 20, 0):first + 20]!r}"
+
+
+def _characters(english: str, translation: str) -> list[str]:
+    found = _CONTROL.search(translation)
+    if found is None or found.group() in english:
+        return []
+    return [f"invisible control character U+{ord(found.group()):04X} at character "
+            f"{found.start() + 1}; remove it (bidi overrides and controls can make a page read "
+            "differently from its file)"]
+
+
+def _comments(translation: str) -> list[str]:
+    start = translation.find("<!--")
+    if start >= 0 and translation.find("-->", start + 4) < 0:
+        return [f"unclosed comment: '<!--' at character {start + 1} has no '-->', so "
+                "everything after it would vanish; close it or remove it"]
+    return []
 
 
 def check_entry(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
     """Findings for a non-empty translation of `english`: [(severity, message), ...]."""
-    english_tags, translation_tags = _tags(english), _tags(translation)
+    english_tags = _tags(english)
+    errors = _characters(english, translation) + _comments(translation)
+    if errors:      # the rest would be about text the reader never sees as written
+        return [("error", message) for message in errors]
+    translation_tags = _tags(translation)
     errors = (_placeholders(english, translation)
               + _tag_problems(english_tags, translation_tags)
               + _links(english, translation))
-    if not errors and _removed_by_sanitiser(translation, english):
-        errors.append("HTML the sanitizer removes (attributes or markup outside the "
-                      "allowlist); write plain text with the English's own tags")
+    if not errors:
+        removed = _removed_by_sanitiser(translation, english)
+        if removed:
+            errors.append(f"the sanitiser would remove {removed}; use only the English's own "
+                          "tags and attributes")
     findings = [("error", message) for message in errors]
+    dropped = _dropped_inline(english_tags, translation_tags)
+    if dropped and not errors:
+        findings.append(("warning", "the English's " + ", ".join(dropped) + " not in the "
+                         "translation; shown, but is the emphasis or markup meant to go?"))
     # Only words count: a key that is nothing but a formula or code placeholder may stay as is
     words = re.sub(r"<[^>]*>", "", PLACEHOLDER.sub("", english))
     if normalise(translation) == normalise(english) and re.search(r"[A-Za-z]", words):

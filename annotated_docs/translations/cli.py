@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from . import SITE_PAGE, commands, languages
+from . import SITE_PAGE, commands, language_folders, language_problem
 
 # source folder -> {page path: its English keys}, the site strings under SITE_PAGE
 EnglishKeys = Callable[[Path], dict[str, list[str]]]
@@ -63,6 +63,8 @@ def add_subparser(subparsers) -> argparse.ArgumentParser:
                                description="Check every translation against today's English; "
                                "print errors and warnings; exit 1 when there is an error.")
     check.add_argument("--lang", help="only this language (default: every folder)")
+    check.add_argument("--diff", action="store_true",
+                       help="under each fuzzy entry, the English diff since it was translated")
 
     purge = actions.add_parser(
         "purge-obsolete", help="remove entries whose English key no longer exists",
@@ -70,6 +72,8 @@ def add_subparser(subparsers) -> argparse.ArgumentParser:
         "The only command that removes anything; fuzzy candidates go too, so update them first.")
     purge.add_argument("--lang", required=True)
     purge.add_argument("--page", action="append", help="only this page (repeatable)")
+    purge.add_argument("--dry-run", action="store_true",
+                       help="list what would be removed; write nothing")
     return parser
 
 
@@ -86,25 +90,46 @@ def run(args, english_keys_by_page: EnglishKeys) -> int:
               "--source", file=sys.stderr)
         return 2
     command = args.translations_command
-    langs = [args.lang] if getattr(args, "lang", None) else languages(args.translations)
+    found, folder_problems = language_folders(args.translations)
+    lang = getattr(args, "lang", None)
+    if lang is not None:
+        why = language_problem(args.translations, lang)
+        if why is None and command != "template" and lang not in found:
+            why = (f"no language {lang!r} under {args.translations} (there: "
+                   f"{', '.join(found) or 'none'}); `template --lang {lang}` starts one")
+        if why is not None:
+            print(f"--lang: {why}", file=sys.stderr)
+            return 2
+        folder_problems = []
+    unknown = [page for page in getattr(args, "page", None) or [] if page not in keys_by_page]
+    if unknown:
+        print(f"--page: no page {unknown[0]!r}; pages are "
+              f"{', '.join(sorted(keys_by_page))}", file=sys.stderr)
+        return 2
+    langs = [lang] if lang is not None else found
     if command == "status":
+        for problem in folder_problems:
+            print(problem, file=sys.stderr)
         print(commands.format_status(commands.status(args.translations, keys_by_page, langs)))
         return 0
     if command == "check":
-        problems = commands.check(args.translations, keys_by_page, langs)
+        problems = folder_problems + commands.check(args.translations, keys_by_page, langs)
         for problem in problems:
             print(problem)
+            if args.diff and problem.detail:
+                print("\n".join("    " + line for line in problem.detail.splitlines()))
         errors = sum(problem.severity == "error" for problem in problems)
         print(f"{errors} error(s), {len(problems) - errors} warning(s) in "
               f"{', '.join(langs) or 'no language'}")
         return 1 if errors else 0
     if command == "template":
-        changes = commands.template(args.translations, args.lang, keys_by_page, args.page)
-        verb = "added"
+        changes = commands.template(args.translations, lang, keys_by_page, args.page)
+        for change in changes:
+            print(commands.describe_change(change, "added", list_keys=False))
     else:
-        changes = commands.purge_obsolete(args.translations, args.lang, keys_by_page, args.page)
-        verb = "removed"
-    for change in changes:
-        print(commands.describe_change(change, verb))
+        changes = commands.purge_obsolete(args.translations, lang, keys_by_page, args.page,
+                                          dry_run=args.dry_run)
+        for change in changes:
+            print(commands.describe_change(change, "removed"))
     return 1 if any(change.failed for change in changes) else 0
 

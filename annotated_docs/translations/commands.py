@@ -12,12 +12,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import Problem, catalog_path, load_catalog, shorten
-from .jsonfile import FileStyle, TranslationFileError, entry_text, parse, render, write_if_changed
+from .jsonfile import FileStyle, TranslationFileError, entry_text, read, render, write_if_changed
 from .matching import normalise
 
 # (lang, page) of files no tool writes: translations/si/readme.json is the user's seed.
 PROTECTED = {("si", "readme")}
 NEW_FILE_STYLE = FileStyle(indent="  ", ensure_ascii=False, trailing_newline=True)
+
+
+def is_protected(translations_root: Path, path: Path) -> bool:
+    """Whether `path`, however spelt (`./si`, `si/`, a link), is a file no tool writes."""
+    resolved = Path(path).resolve()
+    return any(resolved == catalog_path(translations_root, lang, page).resolve()
+               for lang, page in PROTECTED)
+
+
+def write(translations_root: Path, path: Path, text: str) -> bool:
+    """The commands' only way to write a file: never a protected one (then ValueError)."""
+    if is_protected(translations_root, path):
+        raise ValueError(f"{path} is the user's seed; no command writes it")
+    return write_if_changed(path, text)
 
 
 def translation_pages(translations_root: Path, lang: str) -> list[str]:
@@ -55,7 +69,13 @@ def page_status(translations_root: Path, lang: str, page: str, keys: list[str]) 
         result.problems.extend(resolution.problems)
         state = "translated" if resolution.state == "carried" else resolution.state
         setattr(result, state, getattr(result, state) + 1)
-    result.obsolete = len(catalog.obsolete())
+    obsolete = catalog.obsolete()
+    result.obsolete = len(obsolete)
+    for entry in obsolete:
+        result.problems.append(Problem(
+            str(catalog.path), entry.key, "warning", "obsolete: matches no section of today's "
+            "page (the old English of a fuzzy entry, or a section that is gone); "
+            "`purge-obsolete` removes it", entry.line))
     return result
 
 
@@ -113,10 +133,11 @@ class FileChange:
     written: bool
     refused: str | None = None   # why the file was left alone
     failed: bool = False         # left alone because it cannot be read: an error
+    dry_run: bool = False        # `keys` would have been removed
 
 
 def _read(path: Path):
-    return parse(path.read_text(encoding="utf-8"))
+    return read(path)
 
 
 def template(translations_root: Path, lang: str, keys_by_page: dict[str, list[str]],
@@ -146,21 +167,22 @@ def template(translations_root: Path, lang: str, keys_by_page: dict[str, list[st
             if normalise(key) not in have:
                 have.add(normalise(key))
                 added.append(key)
-        if added and (lang, page) in PROTECTED:
+        if added and is_protected(translations_root, path):
             changes.append(FileChange(path, added, False, "the user's seed is never rewritten; "
                                       "these keys stay untranslated"))
             continue
         written = False
         if added or not path.exists():
-            written = write_if_changed(path, render(
+            written = write(translations_root, path, render(
                 texts + [entry_text(key, "", style) for key in added], style))
         changes.append(FileChange(path, added, written))
     return changes
 
 
 def purge_obsolete(translations_root: Path, lang: str, keys_by_page: dict[str, list[str]],
-                   pages: list[str] | None = None) -> list[FileChange]:
-    """Remove the entries whose key matches no English key of today's page."""
+                   pages: list[str] | None = None, dry_run: bool = False) -> list[FileChange]:
+    """Remove the entries whose key matches no English key of today's page (`dry_run`: only
+    say which)."""
     changes = []
     for page in pages or translation_pages(translations_root, lang):
         path = catalog_path(translations_root, lang, page)
@@ -179,11 +201,14 @@ def purge_obsolete(translations_root: Path, lang: str, keys_by_page: dict[str, l
         english = {normalise(key) for key in keys_by_page[page]}
         kept = [entry for entry in existing.entries if normalise(entry.key) in english]
         removed = [entry.key for entry in existing.entries if normalise(entry.key) not in english]
-        if removed and (lang, page) in PROTECTED:
+        if removed and is_protected(translations_root, path):
             changes.append(FileChange(path, removed, False, "the user's seed is never rewritten"))
             continue
-        written = bool(removed) and write_if_changed(
-            path, render([entry.text for entry in kept], existing.style))
+        if dry_run:
+            changes.append(FileChange(path, removed, False, dry_run=True))
+            continue
+        written = bool(removed) and write(
+            translations_root, path, render([entry.text for entry in kept], existing.style))
         changes.append(FileChange(path, removed, written))
     return changes
 
@@ -194,13 +219,16 @@ def _describe(error: Exception) -> str:
     return str(error)
 
 
-def describe_change(change: FileChange, verb: str) -> str:
+def describe_change(change: FileChange, verb: str, list_keys: bool = True) -> str:
+    """One line per file (`list_keys`: then one indented line per key)."""
+    keys = "".join(f"\n    {shorten(key)!r}" for key in change.keys) if list_keys else ""
     if change.refused:
         detail = f"; {len(change.keys)} key(s) would be {verb}" if change.keys else ""
         return f"{change.path}: left alone: {change.refused}{detail}"
+    if change.dry_run:
+        return f"{change.path}: {len(change.keys)} key(s) would be {verb}{keys}"
     if not change.written:
         return f"{change.path}: unchanged"
-    keys = "".join(f"\n    {shorten(key)!r}" for key in change.keys)
     return f"{change.path}: {len(change.keys)} key(s) {verb}{keys}"
 
 

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from json.decoder import scanstring
 from pathlib import Path
 
 _WHITESPACE = " \t\n\r"
+# Far above any page's translation (the largest today is ~60 kB); a file this big is a
+# mistake, refused before it is read rather than parsed for minutes.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+# Deeper than any flat file needs; deeper values make the standard parser recurse too far.
+MAX_DEPTH = 100
+BYTE_ORDER_MARK = "\ufeff"
+_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 class TranslationFileError(ValueError):
@@ -48,11 +56,44 @@ class FileStyle:
     indent: str = "  "
     ensure_ascii: bool = False
     trailing_newline: bool = True
+    newline: str = "\n"                # "\r\n" for a file written on Windows
+    byte_order_mark: bool = False      # kept when the editor wrote one
 
 
 def _line_and_column(text: str, position: int) -> tuple[int, int]:
     line = text.count("\n", 0, position) + 1
     return line, position - (text.rfind("\n", 0, position) + 1) + 1
+
+
+def _too_deep(text: str) -> tuple[int, int]:
+    """Line and column of the first bracket nested deeper than MAX_DEPTH (linear scan)."""
+    depth = 0
+    for match in _BRACKET_OR_STRING.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _line_and_column(text, match.start())
+        elif token in "]}":
+            depth -= 1
+    return 1, 1
+
+
+def read(path: Path) -> "TranslationFile":
+    """Parse the file at `path`. Raises TranslationFileError (too big, not UTF-8, not a flat
+    object) or OSError (unreadable)."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise TranslationFileError(
+            f"file is {size / 1e6:.0f} MB, more than the {MAX_FILE_BYTES / 1e6:.0f} MB a "
+            "translation file may have; it is not read")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise TranslationFileError(f"not UTF-8 (byte {error.start}); save the file as UTF-8",
+                                   data.count(b"\n", 0, error.start) + 1, None) from None
+    return parse(text)
 
 
 def _skip_whitespace(text: str, position: int) -> int:
@@ -67,10 +108,17 @@ def parse(text: str) -> TranslationFile:
     Raises TranslationFileError (with line and column) for invalid JSON or a value that is
     not an object. Values of any JSON type are accepted here; checking them is not our job.
     """
+    byte_order_mark = text.startswith(BYTE_ORDER_MARK)
+    if byte_order_mark:
+        text = text[1:]
     try:
         json.loads(text)    # the standard parser's message and position for invalid JSON
     except json.JSONDecodeError as error:
         raise TranslationFileError(f"invalid JSON: {error.msg}", error.lineno, error.colno)
+    except RecursionError:
+        line, column = _too_deep(text)
+        raise TranslationFileError(f"values nested more than {MAX_DEPTH} deep; a translation "
+                                   "is a string", line, column) from None
     decoder = json.JSONDecoder()
     position = _skip_whitespace(text, 0)
     if text[position] != "{":
@@ -79,6 +127,7 @@ def parse(text: str) -> TranslationFile:
             "expected a JSON object {\"English\": \"translation\", ...} at the top level", line, column)
     position += 1
     entries: list[Entry] = []
+    line, counted = 1, 0        # lines counted up to `counted`: linear in the file's size
     while True:
         position = _skip_whitespace(text, position)
         if text[position] == "}":
@@ -87,34 +136,40 @@ def parse(text: str) -> TranslationFile:
         key, position = scanstring(text, position + 1)
         position = _skip_whitespace(text, position) + 1           # past ':'
         value, position = decoder.raw_decode(text, _skip_whitespace(text, position))
-        entries.append(Entry(key, value, _line_and_column(text, start)[0], text[start:position]))
+        line += text.count("\n", counted, start)
+        counted = start
+        entries.append(Entry(key, value, line, text[start:position]))
         position = _skip_whitespace(text, position)
         if text[position] == ",":
             position += 1
-    return TranslationFile(entries, sniff_style(text), text)
+    return TranslationFile(entries, sniff_style(text, byte_order_mark), text)
 
 
-def sniff_style(text: str) -> FileStyle:
-    lines = text.split("\n")
+def sniff_style(text: str, byte_order_mark: bool = False) -> FileStyle:
+    first_newline = text.find("\n")
     indent = "  "
-    if len(lines) > 1:
-        second = lines[1]
+    if first_newline >= 0:
+        end = text.find("\n", first_newline + 1)
+        second = text[first_newline + 1: end if end >= 0 else len(text)].rstrip("\r")
         stripped = second.lstrip(" \t")
         if stripped.startswith('"'):
             indent = second[: len(second) - len(stripped)]
     # A file written all in \uXXXX escapes stays that way; otherwise write characters as is.
     ensure_ascii = text.isascii() and "\\u" in text
-    return FileStyle(indent, ensure_ascii, text.endswith("\n"))
+    newline = "\r\n" if first_newline > 0 and text[first_newline - 1] == "\r" else "\n"
+    return FileStyle(indent, ensure_ascii, text.endswith("\n"), newline, byte_order_mark)
 
 
 def render(entry_texts: list[str], style: FileStyle) -> str:
     """Assemble a file from entries' source texts, one per line, in the file's style."""
+    newline = style.newline
     if not entry_texts:
         body = "{}"
     else:
-        separator = ",\n" + style.indent
-        body = "{\n" + style.indent + separator.join(entry_texts) + "\n}"
-    return body + ("\n" if style.trailing_newline else "")
+        separator = "," + newline + style.indent
+        body = "{" + newline + style.indent + separator.join(entry_texts) + newline + "}"
+    return ((BYTE_ORDER_MARK if style.byte_order_mark else "") + body
+            + (newline if style.trailing_newline else ""))
 
 
 def entry_text(key: str, value: str, style: FileStyle) -> str:
