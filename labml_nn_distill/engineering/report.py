@@ -12,11 +12,15 @@ summary: >
 Every number that the [results page](../paper/results.html) shows comes from a run. Each
 runnable page (`python -m labml_nn_distill.paper.<page>`) ends with `run_page`:
 
-1. it writes everything it measured, with the command, seeds and machine, to
-   `labml_nn_distill/paper/results/<page>.json`;
-2. it draws its plots into `labml_nn_distill/paper/images/<page>*.svg`;
-3. it regenerates its block of `paper/results.md`, the lines between
-   `<!-- begin: <page> -->` and `<!-- end: <page> -->`, from that JSON alone.
+1. everything it measured, with the command, seeds and machine, to `<page>.json`;
+2. its plots, into `images/<page>*.svg`;
+3. a copy of the results page, `results.md`, with its block, the lines between
+   `<!-- begin: <page> -->` and `<!-- end: <page> -->`, regenerated from that JSON alone.
+
+A run never changes a file that git tracks: a quick check with one epoch, or a machine
+whose CPU rounds differently, must not rewrite the published numbers. With `--publish`,
+which maintainers pass to publish a run, the same three go to the committed places as well:
+`labml_nn_distill/paper/results/<page>.json`, `paper/images/` and `paper/results.md`.
 
 Step 3 is a pure function of the JSON, so `tests/test_distill_paper_results.py` can render
 the block again from the committed JSON and compare: a number typed into the page by hand
@@ -60,7 +64,7 @@ class Outputs:
     @classmethod
     def at(cls, output_dir: Path | None) -> 'Outputs':
         """
-        ### The committed places, or everything under `output_dir`
+        ### Everything under `output_dir`; `None` for the committed places, which `--publish` updates
         """
         if output_dir is None:
             return cls(PAPER / 'results', PAPER / 'images', PAPER / 'results.md')
@@ -225,17 +229,19 @@ def publish(page: str, results: dict, markdown: str, outputs: Outputs) -> bool:
     return True
 
 
-def run_page(page: str, results: dict, markdown, plot, output_dir: Path | None) -> dict:
+def run_page(page: str, results: dict, markdown, plot, output_dir: Path, to_repository: bool = False) -> dict:
     """
     ### How every page of the paper's wing ends
 
     Draw the plots, write the JSON and the page's block of the results page (`markdown` turns
-    the results into that block), print the block, and return the results.
+    the results into that block) into `output_dir`, and with `to_repository` (`--publish`)
+    into the committed places too; print the block, and return the results.
     """
-    outputs = Outputs.at(output_dir)
-    plot(results, outputs)
     block = markdown(results)
-    publish(page, results, block, outputs)
+    places = [Outputs.at(output_dir), Outputs.at(None)] if to_repository else [Outputs.at(output_dir)]
+    for outputs in places:
+        plot(results, outputs)
+        publish(page, results, block, outputs)
     print(block)
     return results
 
@@ -275,12 +281,8 @@ def study_markdown(results: dict) -> str:
 
 def publish_study(results: dict, output_dir: Path, argv: list[str]):
     """
-    ### Show the study on the results page, if it wrote to the repository's `results/`
-
-    A study written anywhere else (a test's folder, a user's experiment) leaves the page alone.
+    ### Show the study on the results page (`--publish`), with the plots it drew into `output_dir`
     """
-    if Path(output_dir).resolve() != PAPER.parent.parent / 'results':
-        return
     keep = ('dataset', 'seeds', 'temperature', 'alpha', 'label_smoothing', 'train_examples',
             'parameters', 'summary', 'wall_time_s', 'device', 'threads')
     record = {**{key: results[key] for key in keep if key in results},

@@ -39,7 +39,8 @@ import torch
 
 from labml_nn_distill.dataset import ImageData, load_mnist5k
 from labml_nn_distill.engineering.checkpoint import finished_run
-from labml_nn_distill.engineering.options import add_options
+from labml_nn_distill.engineering.checkpoint import use_logs_dir
+from labml_nn_distill.engineering.options import Parser, add_options
 from labml_nn_distill.large import MnistTeacher
 from labml_nn_distill.train import EPOCHS, TrainConfigs, evaluate, train
 
@@ -58,8 +59,9 @@ def setup(args: argparse.Namespace) -> tuple[ImageData, Path]:
     Each thread count is deterministic on its own, but may round differently from another.
     """
     torch.set_num_threads(args.threads)
-    from labml import lab
-    logs_dir = Path(args.logs_dir or lab.get_experiments_path()).resolve()
+    # `Parser` filled in and checked the logs folder; labml (and the teacher cache) write there
+    logs_dir = args.logs_dir
+    use_logs_dir(logs_dir)
     data = load_mnist5k(split_seed=0)
     if args.train_subset is not None:
         data.train_images = data.train_images[:args.train_subset]
@@ -90,10 +92,11 @@ def arguments(page: str, description: str, **defaults) -> argparse.ArgumentParse
     """
     ### The command line of a page: its own defaults, and the options every page has
 
-    A page adds its own options to the parser this returns.
+    A page adds its own options to the parser this returns. Every page writes into its
+    output folder, and into the committed results page only with `--publish`.
     """
-    parser = argparse.ArgumentParser(prog=f'python -m labml_nn_distill.paper.{page}', description=description)
-    add_options(parser, default_text={'output_dir': 'the committed files in labml_nn_distill/paper/',
-                                      'logs_dir': 'logs/ beside .labml.yaml'},
-                **defaults, threads=1, train_subset=None, output_dir=None, logs_dir=None)
+    parser = Parser(prog=f'python -m labml_nn_distill.paper.{page}', description=description)
+    add_options(parser, default_text={'logs_dir': 'logs/ of the checkout, or of the working directory'},
+                **defaults, threads=1, train_subset=None, output_dir=Path('results'), logs_dir=None,
+                publish=False)
     return parser

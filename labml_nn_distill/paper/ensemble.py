@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> dict:
                'teacher_epochs': args.teacher_epochs, 'temperature': args.temperature,
                'alpha': DistillationConfigs.alpha, 'test_examples': len(data.test_labels),
                'runs': runs, 'summary': summarize(runs, args.seeds), **run_record('ensemble', argv, started)}
-    return run_page('ensemble', results, results_markdown, plot, args.output_dir)
+    return run_page('ensemble', results, results_markdown, plot, args.output_dir, args.publish)
 
 
 if __name__ == '__main__':

@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> dict:
                'jitter': args.jitter, 'teacher_outputs': args.teacher_outputs,
                'test_examples': len(data.test_labels), 'per_seed': per_seed,
                'summary': summarize(per_seed), **run_record('omitted_class', argv, started)}
-    return run_page('omitted_class', results, results_markdown, plot, args.output_dir)
+    return run_page('omitted_class', results, results_markdown, plot, args.output_dir, args.publish)
 
 
 if __name__ == '__main__':

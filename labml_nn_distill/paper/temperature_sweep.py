@@ -46,7 +46,7 @@ import time
 from dataclasses import replace
 
 from labml_nn_distill import DistillationConfigs
-from labml_nn_distill.engineering.options import positive_float
+from labml_nn_distill.engineering.options import valid_temperature
 from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, pyplot,
                                                  run_page, run_record, save_svg)
 from labml_nn_distill.paper import STUDENT_EPOCHS, TEACHER_EPOCHS, arguments, setup, trained_teacher
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> dict:
     started = time.perf_counter()
     parser = arguments('temperature_sweep', 'Distil the student at several temperatures.',
                        seeds=[0, 1, 2], epochs=STUDENT_EPOCHS, teacher_epochs=TEACHER_EPOCHS)
-    parser.add_argument('--temperatures', type=positive_float, nargs='+', default=TEMPERATURES,
+    parser.add_argument('--temperatures', type=valid_temperature, nargs='+', default=TEMPERATURES,
                         help='temperatures of the distilled students (default: 1 2 4 8 16 20)')
     args = parser.parse_args(argv)
     data, logs_dir = setup(args)
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> dict:
                'test_examples': len(data.test_labels), 'per_seed': per_seed,
                'summary': summarize(per_seed, args.temperatures),
                **run_record('temperature_sweep', argv, started)}
-    return run_page('temperature_sweep', results, results_markdown, plot, args.output_dir)
+    return run_page('temperature_sweep', results, results_markdown, plot, args.output_dir, args.publish)
 
 
 if __name__ == '__main__':
