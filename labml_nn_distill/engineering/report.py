@@ -10,7 +10,8 @@ summary: >
 # Results files, plots and the results page
 
 Every number that the [results page](../paper/results.html) shows comes from a run. Each
-runnable page (`python -m labml_nn_distill.paper.<page>`) ends with `run_page`:
+runnable page (`python -m labml_nn_distill.paper.<page>`) ends with `run_page`, which
+writes into its output folder (`--output-dir`, `results/` by default, which git ignores):
 
 1. everything it measured, with the command, seeds and machine, to `<page>.json`;
 2. its plots, into `images/<page>*.svg`;
@@ -24,8 +25,7 @@ which maintainers pass to publish a run, the same three go to the committed plac
 
 Step 3 is a pure function of the JSON, so `tests/test_distill_paper_results.py` can render
 the block again from the committed JSON and compare: a number typed into the page by hand
-fails the test. With `--output-dir DIR` they go to `DIR/<page>.json`, `DIR/images/` and
-`DIR/results.md` instead (the tests use this), and the committed page is left alone.
+fails the test.
 
 The SVGs are deterministic too: matplotlib salts the ids in an SVG with a random string and
 stamps the date, unless we fix the salt and drop the date. Then the same run gives the same
