@@ -33,6 +33,15 @@ def main(argv: list[str] | None = None) -> int:
                                    "sitemap.xml (default: base-url of [tool.annotated_docs] in "
                                    "pyproject.toml; without one, relative links, "
                                    "also in sitemap.xml)")
+    build_parser.add_argument("--repo-url", default=None,
+                              help="the repository's web address (https://github.com/owner/repo), "
+                                   "for each page's 'view on GitHub' and 'report a problem' links "
+                                   "(default: repo-url of [tool.annotated_docs]; without one, "
+                                   "no such links)")
+    build_parser.add_argument("--math-font", type=Path, default=None,
+                              help="OpenType math font to subset into static/math.woff2 (default: "
+                                   "math-font of [tool.annotated_docs], else Debian's STIX Math "
+                                   "from fonts-stix)")
     build_parser.add_argument("--quiet", action="store_true", help="print errors only")
     build_parser.set_defaults(func=_build)
 
@@ -63,14 +72,18 @@ def _add_site_options(parser: argparse.ArgumentParser) -> None:
 
 def _build(arguments) -> int:
     from .build import BuildFailed, build
-    from .config import default_base_url
+    from .config import setting
     from .errors import BuildError
     try:
         base_url = getattr(arguments, "base_url", None)
         if base_url is None:
-            base_url = default_base_url()
+            base_url = setting("base-url")
+        repo_url = getattr(arguments, "repo_url", None)
+        if repo_url is None:
+            repo_url = setting("repo-url")
+        math_font = getattr(arguments, "math_font", None) or setting("math-font") or None
         result = build(arguments.sources or [DEFAULT_SOURCE], arguments.out, arguments.translations,
-                       base_url=base_url)
+                       base_url=base_url, repo_url=repo_url, math_font=math_font)
     except BuildError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

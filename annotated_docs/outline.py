@@ -1,0 +1,155 @@
+"""What a page's shown notes become on the page, after translation: ids on headings and the
+table of contents they make, the text the search index holds, boxes that scroll wide tables
+and formulas, and each local image's size.
+
+Everything here works on the notes as shown (translated or English), so translation keys
+never change: a heading's id is the slug of the English heading at the same place in the
+same section, so `#soft-targets` is the same place in every language.
+"""
+import html
+import posixpath
+import re
+import struct
+from dataclasses import dataclass
+from xml.etree import ElementTree
+
+_HEADING = re.compile(r"<h([1-6])((?:\s[^>]*)?)>(.*?)</h\1>", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_MATH = re.compile(r"<math\b.*?</math>", re.DOTALL)
+_ANNOTATION = re.compile(r"<annotation\b.*?</annotation>", re.DOTALL)
+# a table, or a display formula, gets its own horizontal scroll box
+_WIDE = re.compile(r'<table\b.*?</table>|<math\b[^>]*\bdisplay="block".*?</math>', re.DOTALL)
+# the table of contents lists these heading levels
+TOC_LEVELS = (2, 3)
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    html: str           # the heading's content as shown (formulas stay formulas)
+    anchor: str
+
+
+@dataclass(frozen=True)
+class SearchEntry:
+    heading: str        # the heading the text sits under ('' before the first)
+    anchor: str
+    text: str
+
+
+def plain_text(fragment: str) -> str:
+    """The words of an HTML fragment: tags dropped (TeX annotations of formulas too)."""
+    without_tex = _ANNOTATION.sub("", fragment)
+    return " ".join(html.unescape(_TAG.sub(" ", without_tex)).split())
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
+
+
+def heading_ids(english_html: str, shown_html: str, section_anchor: str, taken: set[str]) -> list[str]:
+    """The id of each heading in `shown_html`: the section's anchor for the first (the
+    section carries it), the English heading's slug at the same position for the others."""
+    english = [plain_text(match.group(3)) for match in _HEADING.finditer(english_html)]
+    ids = []
+    for position, match in enumerate(_HEADING.finditer(shown_html)):
+        if position == 0:
+            ids.append(section_anchor)
+            continue
+        source = english[position] if position < len(english) else ""
+        base = slug(source) or f"{section_anchor}-{position}"
+        anchor, number = base, 1
+        while anchor in taken:
+            number += 1
+            anchor = f"{base}-{number}"
+        taken.add(anchor)
+        ids.append(anchor)
+    return ids
+
+
+def with_heading_ids(shown_html: str, ids: list[str]) -> str:
+    """Each heading but the first (its section is the target) carries its id."""
+    position = -1
+
+    def add(match):
+        nonlocal position
+        position += 1
+        if position == 0 or " id=" in match.group(2):
+            return match.group(0)
+        return f'<h{match.group(1)}{match.group(2)} id="{ids[position]}">{match.group(3)}</h{match.group(1)}>'
+    return _HEADING.sub(add, shown_html)
+
+
+def toc_entries(shown_html: str, ids: list[str]) -> list[TocEntry]:
+    return [TocEntry(int(match.group(1)), match.group(3).strip(), ids[position])
+            for position, match in enumerate(_HEADING.finditer(shown_html))
+            if int(match.group(1)) in TOC_LEVELS]
+
+
+def search_entries(shown_html: str, ids: list[str], section_anchor: str) -> list[SearchEntry]:
+    """The section's text cut at its headings, each piece with the heading above it."""
+    entries, start, heading, anchor = [], 0, "", section_anchor
+    for position, match in enumerate(_HEADING.finditer(shown_html)):
+        text = plain_text(shown_html[start:match.start()])
+        if text:
+            entries.append(SearchEntry(heading, anchor, text))
+        heading, anchor, start = plain_text(match.group(3)), ids[position], match.end()
+    text = plain_text(shown_html[start:])
+    if text or heading:
+        entries.append(SearchEntry(heading, anchor, text))
+    return entries
+
+
+def scroll_boxes(shown_html: str, label: str) -> str:
+    """Wide tables and display formulas in a box that scrolls sideways by itself (focusable,
+    so a keyboard can scroll it), instead of pushing the page wider than the screen."""
+    return _WIDE.sub(lambda match: f'<div class="scroll-x" tabindex="0" role="region" '
+                     f'aria-label="{html.escape(label)}">{match.group(0)}</div>', shown_html)
+
+
+# ------------------------------------------------------------------------------- images
+
+_IMG = re.compile(r'<img\b([^>]*?)\bsrc="([^"]+)"([^>]*)>')
+
+
+def image_size(name: str, content: bytes) -> tuple[int, int] | None:
+    """Width and height in CSS pixels of an SVG (its width/height or viewBox) or a PNG; None
+    when unknown."""
+    if name.endswith(".png") and content[:8] == b"\x89PNG\r\n\x1a\n":
+        return struct.unpack(">II", content[16:24])
+    if not name.endswith(".svg"):
+        return None
+    try:
+        root = ElementTree.fromstring(content)
+    except ElementTree.ParseError:
+        return None
+    width, height = _length(root.get("width")), _length(root.get("height"))
+    if width and height:
+        return round(width), round(height)
+    box = (root.get("viewBox") or "").replace(",", " ").split()
+    return (round(float(box[2])), round(float(box[3]))) if len(box) == 4 else None
+
+
+_UNITS = {"": 1.0, "px": 1.0, "pt": 4 / 3, "in": 96.0, "cm": 96 / 2.54, "mm": 9.6 / 2.54}
+
+
+def _length(value: str | None) -> float | None:
+    match = re.fullmatch(r"\s*([0-9.]+)\s*(px|pt|in|cm|mm|)\s*", value or "")
+    return float(match.group(1)) * _UNITS[match.group(2)] if match else None
+
+
+def sized_images(shown_html: str, page_folder: str, sizes: dict[str, tuple[int, int]]) -> str:
+    """Local images get their width and height (so nothing moves while they load) and open
+    at full size on a click. `page_folder`: the English page's folder, which the `src`s
+    are relative to; `sizes`: site path -> (width, height)."""
+    def size(match):
+        attributes, src, rest = match.groups()
+        if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:|/|#", src) or " width=" in attributes + rest:
+            return match.group(0)
+        target = posixpath.normpath(posixpath.join(page_folder, src.split("#")[0].split("?")[0]))
+        known = sizes.get(target)
+        if not known:
+            return match.group(0)
+        image = f'<img{attributes}src="{src}"{rest} width="{known[0]}" height="{known[1]}">'
+        return f'<a class="image-link" href="{src}">{image}</a>'
+    return _IMG.sub(size, shown_html)
