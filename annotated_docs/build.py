@@ -33,7 +33,7 @@ from .errors import BuildError, BuildFailed
 from .pages import Heading, Page, SourceRoot, load_page, source_files, source_roots
 from .paths import INDEX
 from .reading_order import reading_order
-from .translations import SITE_PAGE, catalog_path
+from .translations import SITE_PAGE, Problem, catalog_path
 
 MANIFEST = ".manifest.json"
 MANIFEST_VERSION = 3
@@ -84,6 +84,7 @@ class _Build:
     staging: Path | None = None
     result: BuildResult = field(default_factory=BuildResult)
     outputs: dict[str, str] = field(default_factory=dict)   # output -> its inputs' hash
+    problems: dict[str, list] = field(default_factory=dict)  # page -> translation problems
     folders: set = field(default_factory=set)               # made in the staging folder
 
     def produce(self, output: str, digest: str, make) -> None:
@@ -174,7 +175,7 @@ def _scan_source(file: Path, root: SourceRoot, run: _Build) -> tuple[dict, Page 
 def localise(scanned: Scanned, translations_root: Path) -> Localised:
     """Every language's site strings, and every page's title and summary in it."""
     langs = i18n.languages(translations_root)
-    strings, problems = {}, []
+    strings, problems = {}, i18n.language_problems(translations_root)
     for lang in langs:
         strings[lang], found = i18n.site_strings(lang, translations_root)
         problems += found
@@ -241,10 +242,14 @@ def _render_page(file: Path, root: SourceRoot, entry: dict, lang: str, scanned: 
         page = scanned.loaded.get(page_name) or load_page(file, root.folder, root.prefix)
         scanned.loaded[page_name] = page
         shown = i18n.localise(page, lang, run.translations_root)
-        run.result.problems += shown.problems
+        run.problems[output] = shown.problems
         return render.render_page(page, shown, site=localised.sites[lang], langs=localised.langs,
                                   strings=localised.strings[lang], base_url=run.base_url).encode("utf-8")
-    run.produce(render.output_path(page_name, lang), digest, make)
+    output = render.output_path(page_name, lang)
+    run.produce(output, digest, make)
+    if output not in run.problems:      # reused: its problems are the ones found when made
+        run.problems[output] = [Problem(*fields) for fields in run.old["problems"].get(output, [])]
+    run.result.problems += run.problems[output]
 
 
 def _render_site_index(lang: str, localised: Localised, run: _Build) -> None:
@@ -276,7 +281,10 @@ def _render_fixed(localised: Localised, run: _Build) -> None:
 # ------------------------------------------------------------------ 4. manifest, then swap
 
 def write_manifest(scanned: Scanned, run: _Build) -> None:
-    manifest = {"version": MANIFEST_VERSION, "sources": scanned.entries, "outputs": run.outputs}
+    problems = {output: [list(astuple(problem)) for problem in found]
+                for output, found in run.problems.items() if found}
+    manifest = {"version": MANIFEST_VERSION, "sources": scanned.entries, "outputs": run.outputs,
+                "problems": problems}
     (run.staging / MANIFEST).write_bytes(_json(manifest, indent=1).encode() + b"\n")
 
 
@@ -339,14 +347,15 @@ def _swap(staging: Path, out_dir: Path) -> None:
 
 
 def _read_manifest(out_dir: Path) -> dict:
-    empty = {"sources": {}, "outputs": {}}
+    empty = {"sources": {}, "outputs": {}, "problems": {}}
     try:
         manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return empty
-    if manifest.get("version") != MANIFEST_VERSION:
-        return empty
-    return {"sources": manifest.get("sources", {}), "outputs": manifest.get("outputs", {})}
+    if manifest.get("version") != MANIFEST_VERSION or "problems" not in manifest:
+        return empty    # a page reused without its problems would hide them
+    return {"sources": manifest.get("sources", {}), "outputs": manifest.get("outputs", {}),
+            "problems": manifest["problems"]}
 
 
 def _source_copy(file: Path, root: SourceRoot) -> str:

@@ -11,13 +11,12 @@ from pathlib import Path
 
 from . import translations
 from .pages import Heading, Page, english_keys, load_page, source_files, source_roots
-from .placeholders import restore
-from .translations import SITE_PAGE, load_catalog
+from .placeholders import PLACEHOLDER_PATTERN, restore
+from .translations import META_KEYS, SITE_PAGE, language_folders, language_meta, load_catalog
 
 ENGLISH = "en"
-
-# A language's own name, for the switcher; a language not listed shows its code.
-LANGUAGE_NAMES = {"en": "English", "si": "සිංහල", "ta": "தமிழ்", "zh": "中文", "ja": "日本語"}
+# Every other language's own name is its `"@name"` in its `_site.json`.
+ENGLISH_NAME = "English"
 
 # Every string of the site itself; `translations/<lang>/_site.json` maps each to its translation.
 SITE_STRINGS = (
@@ -36,6 +35,8 @@ SITE_STRINGS = (
     "Switch to dark theme",
     "Switch to light theme",
     "Not yet translated; shown in English.",
+    "The translation of this section is outdated; shown in English.",
+    "Outdated translation",
     "Notes",
     "Code",
 )
@@ -45,6 +46,8 @@ SITE_STRINGS = (
 class ShownSection:
     notes_html: str
     lang: str | None           # set when the notes are not in the page's language
+    outdated: str | None = None    # English shown because the translation is outdated: the
+                                   # old translation, placeholders restored, to fold beneath
 
 
 @dataclass
@@ -66,9 +69,21 @@ class ShownHeading:
     summary_lang: str | None = None
 
 
-def languages(translations_root: Path) -> list[str]:
-    """English first, then every `translations/<lang>/` folder, sorted."""
-    return [ENGLISH] + [lang for lang in translations.languages(translations_root) if lang != ENGLISH]
+def languages(translations_root: Path) -> dict[str, str]:
+    """The published languages, `{code: its own name}`: English first, then every language
+    folder, sorted, except drafts (`"@ready": "no"` in `_site.json`, as `template` starts a
+    new language): translators work on a draft, the site does not show it."""
+    published = {ENGLISH: ENGLISH_NAME}
+    for lang in translations.languages(translations_root):
+        name, ready = language_meta(translations_root, lang)
+        if ready and lang != ENGLISH:
+            published[lang] = name
+    return published
+
+
+def language_problems(translations_root: Path) -> list:
+    """A problem for each entry of the translations folder that cannot be a language."""
+    return language_folders(translations_root)[1]
 
 
 def localise(page: Page, lang: str, translations_root: Path) -> LocalisedPage:
@@ -94,9 +109,23 @@ def localise(page: Page, lang: str, translations_root: Path) -> LocalisedPage:
                 translated = restore(resolution.html, list(section.fragments))
             except KeyError as error:
                 problems.append(_problem(catalog, section.translation_key, str(error)))
+        outdated = (_restore_outdated(resolution.outdated, resolution.source_key,
+                                      section.fragments) if resolution.outdated else None)
         shown.append(ShownSection(translated, None) if translated is not None
-                     else ShownSection(section.notes_html, ENGLISH))
+                     else ShownSection(section.notes_html, ENGLISH, outdated))
     return LocalisedPage(lang, heading.title, shown, problems, heading.summary, heading.summary_lang)
+
+
+def _restore_outdated(outdated: str, old_key: str, fragments) -> str:
+    """An outdated translation with today's math and code in its placeholders when the old
+    English had as many as today's (the usual case: words changed); else an ellipsis
+    where each stood, rather than a formula the translation may not be about."""
+    if len(PLACEHOLDER_PATTERN.findall(old_key)) == len(fragments):
+        try:
+            return restore(outdated, list(fragments))
+        except KeyError:
+            pass
+    return PLACEHOLDER_PATTERN.sub("…", outdated)
 
 
 def localise_heading(heading: Heading, lang: str, translations_root: Path) -> ShownHeading:
@@ -139,8 +168,10 @@ def site_strings(lang: str, translations_root: Path) -> tuple[dict[str, str], li
     """`{English: shown text}` for every site string, and the problems of `_site.json`."""
     if lang == ENGLISH:
         return {text: text for text in SITE_STRINGS}, []
-    catalog = load_catalog(translations_root, lang, SITE_PAGE, SITE_STRINGS)
+    catalog = load_catalog(translations_root, lang, SITE_PAGE, [*META_KEYS, *SITE_STRINGS])
     problems = list(catalog.problems)
+    for key in META_KEYS:
+        problems += catalog.resolve(key).problems
     shown = {}
     for text in SITE_STRINGS:
         resolution = catalog.resolve(text)
@@ -158,7 +189,7 @@ def english_keys_by_page(sources) -> dict[str, list[str]]:
         for source in source_files(root.folder):
             page = load_page(source, root.folder, root.prefix)
             keys[page.path] = english_keys(page)
-    keys[SITE_PAGE] = list(dict.fromkeys([*SITE_STRINGS, *LANGUAGE_NAMES.values()]))
+    keys[SITE_PAGE] = list(dict.fromkeys([*META_KEYS, *SITE_STRINGS]))
     return keys
 
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from .i18n import ENGLISH, LANGUAGE_NAMES, LocalisedPage
+from .i18n import ENGLISH, LocalisedPage
 from .i18n import ShownHeading as SiteEntry
 from .pages import Page
 from .paths import INDEX, folder_index
@@ -32,7 +32,7 @@ def relative_link(from_output: str, to_output: str) -> str:
     return link
 
 
-def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], langs: list[str],
+def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], langs: dict[str, str],
                 strings: dict[str, str], base_url: str = "") -> str:
     lang = shown.lang
     here = output_path(page.path, lang)
@@ -43,7 +43,7 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
     titles = {entry.path: entry.title for entry in site}
     if INDEX not in titles:
         raise ValueError("the site has no index page")  # build.py always makes one
-    alternates = [{"lang": other, "name": LANGUAGE_NAMES.get(other, other),
+    alternates = [{"lang": other, "name": langs[other],
                    "href": _url(base_url, output_path(page.path, other), link),
                    "switch_href": link(output_path(page.path, other)),
                    "current": other == lang} for other in langs]
@@ -65,6 +65,8 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
         "sections": [{"anchor": section.anchor,
                       "notes_html": Markup(_images_from(shown_section.notes_html, lang, page.path)),
                       "notes_lang": shown_section.lang,
+                      "outdated_html": Markup(_images_from(shown_section.outdated, lang, page.path))
+                      if shown_section.outdated else None,
                       "code_lines": section.code_lines}
                      for section, shown_section in zip(page.sections, shown.sections)],
         "contents": contents_groups(site, page.path, lang, link) if page.path == INDEX else [],

@@ -102,7 +102,7 @@ LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
 
 # Entries of `_site.json` that describe the language instead of translating a string.
 LANGUAGE_NAME_KEY = "@name"     # the language's own name, as the language switcher shows it
-READY_KEY = "@ready"            # "yes": the build publishes the language; else it is a draft
+READY_KEY = "@ready"            # "no": a draft the build leaves out; "yes" (or none): published
 META_KEYS = (LANGUAGE_NAME_KEY, READY_KEY)
 
 
@@ -146,12 +146,13 @@ def languages(translations_root: Path) -> list[str]:
 
 def language_meta(translations_root: Path, lang: str) -> tuple[str, bool]:
     """A language's own name (its code when `_site.json` gives none) and whether it is
-    ready to publish (`"@ready": "yes"` in its `_site.json`)."""
+    ready to publish: not when its `_site.json` says `"@ready": "no"`, as `template` writes
+    for a new language."""
     catalog = load_catalog(translations_root, lang, SITE_PAGE)
     values = {entry.key: entry.value for entry in catalog.entries}
     name = values.get(LANGUAGE_NAME_KEY)
     name = " ".join(printable(name).split()) if isinstance(name, str) else ""
-    return name or lang, values.get(READY_KEY) == "yes"
+    return name or lang, values.get(READY_KEY) != "no"
 
 
 class Catalog:
@@ -238,6 +239,9 @@ class Catalog:
 
     def _checked(self, english_key: str, entry: Entry, translation: str, state: str) -> Resolution:
         findings = check_entry(english_key, translation, self.lang)
+        if english_key == READY_KEY and translation.strip() not in ("yes", "no"):
+            findings = [("error", f'"{READY_KEY}" is "yes" (the site shows the language) or '
+                         '"no" (a draft)')]
         problems = [self._problem(entry, severity, message) for severity, message in findings]
         if any(severity == "error" for severity, _ in findings):
             return Resolution(english_key, "invalid", None, problems, entry.key)

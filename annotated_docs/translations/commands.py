@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import Problem, catalog_path, load_catalog, shorten
+from . import READY_KEY, SITE_PAGE, Problem, catalog_path, load_catalog, shorten
 from .jsonfile import FileStyle, TranslationFileError, entry_text, read, render, write_if_changed
 from .matching import normalise
 
@@ -143,7 +143,9 @@ def _read(path: Path):
 def template(translations_root: Path, lang: str, keys_by_page: dict[str, list[str]],
              pages: list[str] | None = None) -> list[FileChange]:
     """Add every English key the file lacks with an empty value, after every existing entry
-    (kept byte for byte, in order). A new language starts this way."""
+    (kept byte for byte, in order). A new language starts this way, as a draft: its
+    `_site.json` says `"@ready": "no"` until a translator makes it "yes"."""
+    new_language = not (Path(translations_root) / lang).exists()
     changes = []
     for page in pages or list(keys_by_page):
         path = catalog_path(translations_root, lang, page)
@@ -174,9 +176,14 @@ def template(translations_root: Path, lang: str, keys_by_page: dict[str, list[st
         written = False
         if added or not path.exists():
             written = write(translations_root, path, render(
-                texts + [entry_text(key, "", style) for key in added], style))
+                texts + [entry_text(key, _start_value(key, page, new_language), style)
+                         for key in added], style))
         changes.append(FileChange(path, added, written))
     return changes
+
+
+def _start_value(key: str, page: str, new_language: bool) -> str:
+    return "no" if new_language and page == SITE_PAGE and key == READY_KEY else ""
 
 
 def purge_obsolete(translations_root: Path, lang: str, keys_by_page: dict[str, list[str]],
