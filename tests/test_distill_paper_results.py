@@ -142,3 +142,36 @@ def test_temperature_sweep_page_says_what_its_committed_numbers_show():
     assert all(fewer[name][0] > 0 for name in high)
     assert [errors[name] for name in high] == sorted((errors[name] for name in high), reverse=True)
     assert min(errors, key=errors.get) == 'T=20'
+
+
+def test_paired_bootstrap_interval_excludes_zero_only_for_a_real_difference():
+    from labml_nn_distill.engineering.report import paired_bootstrap, verdict
+    # A is wrong on 10 digits per seed, B on those and 30 more: A beats B in every resample
+    a = [list(range(seed, seed + 10)) for seed in range(5)]
+    b = [wrong + list(range(100, 130)) for wrong in a]
+    clear = paired_bootstrap(a, b, 1000, resamples=2000)
+    assert clear['difference'] == 30.0 and 0 < clear['low'] <= 30.0 <= clear['high']
+    assert verdict(clear, 'A', 'B').startswith('A beats B (30.0 fewer errors')
+    # Told from the side of the better one, whichever order they are given in
+    assert verdict(paired_bootstrap(b, a, 1000, resamples=2000), 'B', 'A').startswith('A beats B')
+    # Each wrong on different digits, one more for B in one seed only: within the noise
+    c = [list(range(200 + 3 * seed, 203 + 3 * seed)) for seed in range(5)]
+    d = [list(range(300 + 3 * seed, 303 + 3 * seed)) + ([400] if seed == 0 else []) for seed in range(5)]
+    noisy = paired_bootstrap(c, d, 1000, resamples=2000)
+    assert noisy['difference'] == pytest.approx(0.2) and noisy['low'] < 0 < noisy['high']
+    assert 'within the noise' in verdict(noisy, 'C', 'D')
+
+
+@pytest.mark.parametrize('name', ['temperature_sweep', 'omitted_class', 'ensemble'])
+def test_committed_comparisons_follow_from_the_recorded_mistakes(name):
+    page = importlib.import_module(f'labml_nn_distill.paper.{name}')
+    results = committed(name)
+    assert len(results['seeds']) >= 5
+    if name == 'temperature_sweep':
+        again = page.compare(results['per_seed'], results['temperatures'], results['chosen'], results['test_examples'])
+        assert results['chosen'] == page.choose_temperature(results['summary'], results['temperatures'])
+    elif name == 'omitted_class':
+        again = page.compare(results['per_seed'], results['test_examples'])
+    else:
+        again = page.compare(results['runs'], results['seeds'], results['test_examples'])
+    assert round_trip(again) == results['comparisons']

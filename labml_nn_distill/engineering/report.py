@@ -93,6 +93,63 @@ def format_mean_sd(mean: float, sd: float, n: int, digits: int = 1, single_digit
     return f'{mean:{sign}.{digits if single_digits is None else single_digits}f}'
 
 
+# ## Comparing two models
+#
+# "Student A beats student B" is a claim about more digits and more seeds than we ran. Each
+# page records, for every model and seed, *which* test digits it got wrong. A and B of the same
+# seed started from the same weights and saw the same batches, so their difference is paired:
+# we resample the seeds, and the test digits, with replacement, 10,000 times, and take the
+# middle 95 % of the resampled mean difference in errors as the interval. A page writes
+# "beats" only when that interval excludes 0, and "within the noise" otherwise.
+
+# Resamples of the paired bootstrap, and the seed of its generator (the interval is deterministic)
+BOOTSTRAP_RESAMPLES = 10_000
+BOOTSTRAP_SEED = 0
+
+
+def paired_bootstrap(wrong_a: list[list[int]], wrong_b: list[list[int]], n_examples: int,
+                     resamples: int = BOOTSTRAP_RESAMPLES) -> dict:
+    """
+    ### Mean over seeds of (errors of B − errors of A), with its 95 % bootstrap interval
+
+    `wrong_a[s]` lists the test examples model A got wrong with seed `s`, likewise `wrong_b`.
+    Positive means A makes fewer errors than B.
+    """
+    import numpy as np
+    n_seeds = len(wrong_a)
+    assert n_seeds == len(wrong_b) and n_seeds > 0
+    # `difference[s, i]`: 1 where only B is wrong, -1 where only A is, 0 where both or neither
+    difference = np.zeros((n_seeds, n_examples))
+    for seed, (a, b) in enumerate(zip(wrong_a, wrong_b)):
+        np.add.at(difference[seed], np.asarray(b, dtype=np.int64), 1.0)
+        np.subtract.at(difference[seed], np.asarray(a, dtype=np.int64), 1.0)
+    generator = np.random.default_rng(BOOTSTRAP_SEED)
+    estimates = []
+    # In chunks, so that 10,000 resamples of 10,000 digits stay small in memory
+    for start in range(0, resamples, 500):
+        size = min(500, resamples - start)
+        # How often each seed and each example is drawn in each resample
+        seeds = generator.multinomial(n_seeds, [1 / n_seeds] * n_seeds, size=size)
+        examples = generator.multinomial(n_examples, [1 / n_examples] * n_examples, size=size)
+        estimates.append(((seeds @ difference) * examples).sum(1) / n_seeds)
+    low, high = np.quantile(np.concatenate(estimates), [0.025, 0.975])
+    return {'difference': float(difference.sum() / n_seeds), 'low': float(low), 'high': float(high)}
+
+
+def verdict(comparison: dict, better: str, worse: str) -> str:
+    """
+    ### The sentence a comparison allows: "beats", "is beaten by", or "within the noise"
+    """
+    difference, low, high = comparison['difference'], comparison['low'], comparison['high']
+    if difference < 0:
+        # Told from the side of the one that made fewer errors
+        better, worse, difference, low, high = worse, better, -difference, -high, -low
+    interval = f'{difference:.1f} fewer errors, 95 % interval {low:+.1f} to {high:+.1f}'
+    if low > 0:
+        return f'{better} beats {worse} ({interval})'
+    return f'{better} and {worse} are within the noise of each other ({interval})'
+
+
 # ## The run's record
 
 def machine() -> str:
@@ -108,12 +165,33 @@ def machine() -> str:
             f'torch {torch.__version__}, Python {platform.python_version()}')
 
 
+# Options that say where files are read and written, or that a run publishes or continues,
+# not what it computes; a results JSON's command leaves them out
+WHERE_OPTIONS = ('--output-dir', '--logs-dir', '--data-dir')
+HOW_FLAGS = ('--publish', '--resume')
+
+
+def what_it_computes(argv: list[str]) -> list[str]:
+    """
+    ### The command's arguments without `WHERE_OPTIONS` (and their values) and `HOW_FLAGS`
+    """
+    kept, skip = [], False
+    for argument in argv:
+        if skip:
+            skip = False
+        elif argument in HOW_FLAGS or argument.split('=')[0] in WHERE_OPTIONS:
+            skip = argument in WHERE_OPTIONS
+        else:
+            kept.append(argument)
+    return kept
+
+
 def run_record(page: str, argv: list[str] | None, started: float) -> dict:
     """
     ### What every results JSON records about its run
     """
-    argv = sys.argv[1:] if argv is None else argv
-    return {'command': ' '.join(['python -m', f'labml_nn_distill.paper.{page}', *argv]),
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return {'command': ' '.join(['python -m', f'labml_nn_distill.paper.{page}', *what_it_computes(argv)]),
             'machine': machine(), 'wall_time_s': round(time.perf_counter() - started, 1)}
 
 

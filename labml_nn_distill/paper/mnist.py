@@ -58,7 +58,7 @@ from torch import nn
 from labml_nn_distill import DistillationConfigs
 from labml_nn_distill.dataset import ImageData, load_dataset
 from labml_nn_distill.engineering import UserError
-from labml_nn_distill.engineering.checkpoint import finished_run
+from labml_nn_distill.engineering.checkpoint import finished_run, use_logs_dir
 from labml_nn_distill.engineering.files import write_json
 from labml_nn_distill.engineering.options import positive_float
 from labml_nn_distill.engineering.report import Outputs, html_table, pyplot, run_page, run_record, save_svg
@@ -328,8 +328,9 @@ def main(argv: list[str] | None = None) -> dict:
                         help='continue the run that was stopped, with the same options')
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    from labml import lab
-    logs_dir = Path(args.logs_dir or lab.get_experiments_path()).resolve()
+    # `arguments` checked the logs folder; labml writes its runs there
+    logs_dir = args.logs_dir
+    use_logs_dir(logs_dir)
     data = load_dataset('mnist', args.data_dir)
     if args.train_subset is not None:
         data.train_images, data.train_labels = data.train_images[:args.train_subset], data.train_labels[:args.train_subset]
@@ -347,7 +348,7 @@ def main(argv: list[str] | None = None) -> dict:
                'model_seconds': round(sum(model['seconds'] for model in models.values()), 1),
                'summary': summarize(models, args.temperatures, args.tiny_temperatures),
                **run_record('mnist', argv, started)}
-    return run_page('mnist', results, results_markdown, plot, args.output_dir)
+    return run_page('mnist', results, results_markdown, plot, args.output_dir, args.publish)
 
 
 if __name__ == '__main__':

