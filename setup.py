@@ -37,9 +37,11 @@ setup(
         "Jinja2>=3.1",
         "nh3>=0.2.17",
         "PyYAML>=6.0",
+        # translations: export-po / import-po
+        "polib>=1.2",
     ],
     extras_require={
-        "test": ["pytest>=8", "playwright>=1.40"],
+        "test": ["pytest>=8", "playwright>=1.40", "hypothesis>=6.100"],
     },
     entry_points={
         "console_scripts": ["annotated-docs=annotated_docs.__main__:main"],

@@ -17,7 +17,9 @@ Commands (run from the repository root; `--translations` and `--source` change t
     translations status [--lang si]            counts and percent per language and page, totals
     translations template --lang xx [--page p] add every missing English key with "" (keeps all)
     translations check [--lang si]             every problem; exit 1 when any is an error
-    translations purge-obsolete --lang xx [--page p]   the only command that removes entries
+    translations purge-obsolete --lang xx [--page p] [--dry-run]   the only command that removes entries
+    translations export-po --lang xx [--out xx.po]      one PO file for Poedit / Weblate
+    translations import-po --lang xx FILE.po            its translations back into the JSON files
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from . import SITE_PAGE, commands, language_folders, language_problem
+from . import SITE_PAGE, commands, language_folders, language_problem, po
+from .jsonfile import write_if_changed
 
 # source folder -> {page path: its English keys}, the site strings under SITE_PAGE
 EnglishKeys = Callable[[Path], dict[str, list[str]]]
@@ -35,7 +38,7 @@ EnglishKeys = Callable[[Path], dict[str, list[str]]]
 def add_subparser(subparsers) -> argparse.ArgumentParser:
     """Add `translations` (with status/template/check/purge-obsolete) to `subparsers`."""
     parser = subparsers.add_parser(
-        "translations", help="translators' commands: status, template, check, purge-obsolete",
+        "translations", help="translators' commands: status, template, check, purge-obsolete, export-po, import-po",
         description="Work with translations/<lang>/<page>.json: flat JSON objects from the "
                     "English HTML of each note section (or page title) to its translation.")
     parser.add_argument("--translations", type=Path, default=Path("translations"),
@@ -74,6 +77,22 @@ def add_subparser(subparsers) -> argparse.ArgumentParser:
     purge.add_argument("--page", action="append", help="only this page (repeatable)")
     purge.add_argument("--dry-run", action="store_true",
                        help="list what would be removed; write nothing")
+
+    export = actions.add_parser(
+        "export-po", help="write one language as a gettext PO file (Poedit, Weblate)",
+        description="Write every page's English keys in one language as a PO file: the page "
+        "as msgctxt, fuzzy entries with the old English as #| msgid, obsolete ones as #~.")
+    export.add_argument("--lang", required=True)
+    export.add_argument("--out", type=Path, help="the PO file to write (default: LANG.po)")
+
+    import_ = actions.add_parser(
+        "import-po", help="write a PO file's translations into the JSON files",
+        description="Write each translated, non-fuzzy entry of the PO file into "
+        "translations/<lang>/<page>.json: a changed translation replaces the value, a new one "
+        "is added after the existing entries. Nothing is removed; files that would not change "
+        "are not touched.")
+    import_.add_argument("--lang", required=True)
+    import_.add_argument("po_file", type=Path, metavar="FILE.po")
     return parser
 
 
@@ -122,6 +141,24 @@ def run(args, english_keys_by_page: EnglishKeys) -> int:
         print(f"{errors} error(s), {len(problems) - errors} warning(s) in "
               f"{', '.join(langs) or 'no language'}")
         return 1 if errors else 0
+    if command == "export-po":
+        out = args.out or Path(f"{lang}.po")
+        catalog = po.export_po(args.translations, lang, keys_by_page)
+        write_if_changed(out, catalog.__unicode__() + "\n")
+        print(f"{out}: {len(catalog)} entries, {len(catalog.translated_entries())} translated, "
+              f"{len(catalog.fuzzy_entries())} fuzzy, {len(catalog.obsolete_entries())} obsolete")
+        return 0
+    if command == "import-po":
+        if not args.po_file.is_file():
+            print(f"FILE.po: no file {args.po_file}", file=sys.stderr)
+            return 2
+        results, problems = po.import_po(args.translations, lang, keys_by_page, args.po_file)
+        for problem in problems:
+            print(problem)
+        for result in results:
+            print(po.describe(result))
+        return 1 if any(result.refused for result in results) or any(
+            problem.severity == "error" for problem in problems) else 0
     if command == "template":
         changes = commands.template(args.translations, lang, keys_by_page, args.page)
         for change in changes:

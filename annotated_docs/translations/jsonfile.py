@@ -172,6 +172,13 @@ def render(entry_texts: list[str], style: FileStyle) -> str:
             + (newline if style.trailing_newline else ""))
 
 
+def with_value(entry: Entry, value: str, style: FileStyle) -> str:
+    """`entry`'s source text with another value: its key and separator kept byte for byte."""
+    key_end = scanstring(entry.text, 1)[1]
+    value_start = _skip_whitespace(entry.text, _skip_whitespace(entry.text, key_end) + 1)
+    return entry.text[:value_start] + json.dumps(value, ensure_ascii=style.ensure_ascii)
+
+
 def entry_text(key: str, value: str, style: FileStyle) -> str:
     return (json.dumps(key, ensure_ascii=style.ensure_ascii) + ": "
             + json.dumps(value, ensure_ascii=style.ensure_ascii))
