@@ -236,10 +236,14 @@ class Checkpoints:
         A `log.jsonl` cut in the middle of a line gets its line ended, so that labml's next
         line starts on a line of its own.
         """
-        if not self.writes or not (self.run_path / 'run.pid').exists():
+        if not self.writes:
             return
-        number = len(list(self.run_path.glob('run.pid.*')))
-        for name in ('run.pid', 'run.yaml', 'source.diff'):
+        # A new run has none of them yet; a resumed one keeps each under the first free number
+        names = ('run.pid', 'run.yaml', 'source.diff')
+        number = 0
+        while any((self.run_path / f'{name}.{number}').exists() for name in names):
+            number += 1
+        for name in names:
             if (self.run_path / name).exists():
                 os.replace(self.run_path / name, self.run_path / f'{name}.{number}')
         log = self.run_path / 'log.jsonl'
