@@ -5,8 +5,8 @@
 1. `scan`: sources -> every page's heading (in reading order, see `reading_order`), the
    pages parsed, images;
 2. `localise`: the site strings and every page's heading in each language;
-3. `render_site`: every output (pages, source copies, images, sitemap, static files) into
-   a staging folder;
+3. `render_site`: every output (pages, notebooks, source copies, images, each language's
+   search index, the math font, sitemap, static files) into a staging folder;
 4. `write_manifest`, then the swap of the staging folder for the output.
 
 Incremental: every output file has an input hash (generator code and templates, its
@@ -28,15 +28,17 @@ from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
-from . import i18n, render
+from . import fonts, i18n, render
+from .notebook import render_notebook
 from .errors import BuildError, BuildFailed
+from . import outline
 from .pages import Heading, Page, SourceRoot, load_page, source_files, source_roots
 from .paths import INDEX
 from .reading_order import reading_order
 from .translations import SITE_PAGE, Problem, catalog_path
 
 MANIFEST = ".manifest.json"
-MANIFEST_VERSION = 3
+MANIFEST_VERSION = 4
 # The title of the index the build makes when the top source folder has no `__init__.py`;
 # it is a site string, so it shows translated.
 SITE_INDEX_TITLE = "Contents"
@@ -81,11 +83,15 @@ class _Build:
     base_url: str
     generator: str                      # generator_hash(): part of every output's hash
     old: dict                           # the previous build's manifest
+    repo_url: str = ""
+    math_font: Path = fonts.DEFAULT_MATH_FONT
     staging: Path | None = None
     result: BuildResult = field(default_factory=BuildResult)
     outputs: dict[str, str] = field(default_factory=dict)   # output -> its inputs' hash
     problems: dict[str, list] = field(default_factory=dict)  # page -> translation problems
     folders: set = field(default_factory=set)               # made in the staging folder
+    images: dict = field(default_factory=dict)              # image output -> (width, height)
+    search: dict = field(default_factory=dict)              # (lang, page) -> its search entries
 
     def produce(self, output: str, digest: str, make) -> None:
         """Reuse the previous build's file when its inputs are unchanged, else make it."""
@@ -106,12 +112,16 @@ class _Build:
         self.result.written.append(output)
 
 
-def build(sources, out_dir: Path, translations_root: Path, base_url: str = "") -> BuildResult:
+def build(sources, out_dir: Path, translations_root: Path, base_url: str = "",
+          repo_url: str = "", math_font: Path | None = None) -> BuildResult:
     """Render every page of `sources` (a folder, or a list whose first folder is the top of
-    the site and each other one a folder under its own name) into `out_dir`."""
+    the site and each other one a folder under its own name) into `out_dir`. `repo_url`:
+    the repository's web address, for "view on GitHub" and "report a problem" links;
+    `math_font`: the OpenType math font to subset (default: Debian's STIX Math)."""
     started = time.perf_counter()
     run = _Build(Path(out_dir), Path(translations_root), normalise_base_url(base_url),
-                 generator_hash(), _read_manifest(Path(out_dir)))
+                 generator_hash(), _read_manifest(Path(out_dir)), normalise_repo_url(repo_url),
+                 Path(math_font) if math_font else fonts.DEFAULT_MATH_FONT)
     scanned = scan(_existing_roots(sources), run)
     localised = localise(scanned, run.translations_root)
     run.result.problems += localised.problems
@@ -166,8 +176,12 @@ def _scan_source(file: Path, root: SourceRoot, run: _Build) -> tuple[dict, Page 
     if remembered and remembered["hash"] == digest:
         return remembered, None
     page = load_page(file, root.folder, root.prefix)
+    math = set()
+    for section in page.sections:
+        math |= fonts.math_characters(section.notes_html)
     return {"hash": digest, "heading": page.heading.as_json(),
-            "images": [list(astuple(image)) for image in page.images]}, page
+            "images": [list(astuple(image)) for image in page.images],
+            "math": "".join(sorted(math))}, page
 
 
 # ------------------------------------------------------------------------------ 2. localise
@@ -199,6 +213,9 @@ def render_site(scanned: Scanned, localised: Localised, run: _Build) -> None:
     if scanned.site_index:
         for lang in localised.langs:
             _render_site_index(lang, localised, run)
+    for lang in localised.langs:
+        _render_search_index(lang, scanned, localised, run)
+    _render_math_font(scanned, run)
     _render_fixed(localised, run)
 
 
@@ -207,6 +224,10 @@ def _render_source(file: Path, root: SourceRoot, scanned: Scanned, localised: Lo
     copy = _source_copy(file, root)
     entry = scanned.entries[copy]
     run.produce(f"src/{copy}", entry["hash"], file.read_bytes)
+    if file.suffix == ".py":
+        run.produce(_notebook_output(entry), _hash(run.generator, entry["hash"]),
+                    lambda: render_notebook(file.read_text(encoding="utf-8"), file,
+                                            entry["heading"]["title"]))
     errors = _copy_images(file, root, entry["images"], run)
     for lang in localised.langs:
         try:
@@ -227,24 +248,39 @@ def _copy_images(file: Path, root: SourceRoot, images: list, run: _Build) -> lis
             errors.append(BuildError(file, line, f"image not found: {root.folder / image_source}; "
                                      "add the file or fix the path", image_source))
             continue
+        run.images[output] = outline.image_size(output, content)
         run.produce(output, _hash(content), lambda content=content: content)
     return errors
+
+
+def _notebook_output(entry: dict) -> str:
+    return f"{entry['heading']['path']}.ipynb"
 
 
 def _render_page(file: Path, root: SourceRoot, entry: dict, lang: str, scanned: Scanned,
                  localised: Localised, run: _Build) -> None:
     page_name = entry["heading"]["path"]
+    # the page shows each image's size, not its content: a redrawn plot of the same size
+    # leaves the page as it was
+    sizes = {output: run.images[output] for output, _, _ in entry["images"]
+             if run.images.get(output)}
+    extras = render.Extras(repo_url=run.repo_url,
+                           notebook=_notebook_output(entry) if file.suffix == ".py" else "",
+                           image_sizes=sizes)
     digest = _hash(run.generator, entry["hash"], _json(localised.sites[lang]), _json(localised.langs),
                    _file_hash(catalog_path(run.translations_root, lang, page_name)),
-                   _file_hash(catalog_path(run.translations_root, lang, SITE_PAGE)), run.base_url)
+                   _file_hash(catalog_path(run.translations_root, lang, SITE_PAGE)), run.base_url,
+                   run.repo_url, _json(sorted(sizes.items())))
 
     def make() -> bytes:
         page = scanned.loaded.get(page_name) or load_page(file, root.folder, root.prefix)
         scanned.loaded[page_name] = page
         shown = i18n.localise(page, lang, run.translations_root)
         run.problems[output] = shown.problems
+        run.search[lang, page_name] = render.outline_page(page, shown).search
         return render.render_page(page, shown, site=localised.sites[lang], langs=localised.langs,
-                                  strings=localised.strings[lang], base_url=run.base_url).encode("utf-8")
+                                  strings=localised.strings[lang], base_url=run.base_url,
+                                  extras=extras).encode("utf-8")
     output = render.output_path(page_name, lang)
     run.produce(output, digest, make)
     if output not in run.problems:      # reused: its problems are the ones found when made
@@ -263,6 +299,79 @@ def _render_site_index(lang: str, localised: Localised, run: _Build) -> None:
         return render.render_page(page, shown, site=site, langs=localised.langs, strings=strings,
                                   base_url=run.base_url).encode("utf-8")
     run.produce(render.output_path(INDEX, lang), digest, make)
+
+
+def _render_search_index(lang: str, scanned: Scanned, localised: Localised, run: _Build) -> None:
+    """`static/search-<lang>.js`: every page's text in `lang`, cut at its headings, as a
+    script that sets `window.annotatedDocsSearch` (a script loads from file://, fetch does
+    not). A page rendered this time gives its entries; an unchanged page's entries come
+    from the previous index, so an incremental build parses only the pages that changed."""
+    pages = [render.output_path(heading.path, lang) for heading in localised.sites[lang]]
+    output = f"static/search-{lang}.js"
+    digest = _hash(run.generator, "search", *(run.outputs.get(page, "") for page in pages))
+    sources = {scanned.entries[_source_copy(file, root)]["heading"]["path"]: (file, root)
+               for file, root in scanned.files}
+
+    def make() -> bytes:
+        previous = _previous_search_entries(run.out_dir / output)
+        listed, entries = [], []
+        for heading in localised.sites[lang]:
+            if heading.path not in sources:
+                continue    # the index the build makes when there is none: only links
+            here = render.output_path(heading.path, lang)
+            found = run.search.get((lang, heading.path))
+            if found is None and heading.path in previous:
+                found = previous[heading.path]
+            if found is None:
+                file, root = sources[heading.path]
+                page = scanned.loaded.get(heading.path) or load_page(file, root.folder, root.prefix)
+                scanned.loaded[heading.path] = page
+                shown = i18n.localise(page, lang, run.translations_root)
+                found = [[entry.heading, entry.anchor, entry.text]
+                         for entry in render.outline_page(page, shown).search]
+            found = [list(entry) if isinstance(entry, list) else [entry.heading, entry.anchor, entry.text]
+                     for entry in found]
+            entries += [[len(listed), *entry] for entry in found]
+            listed.append([here, heading.title, heading.path])
+        index = _json({"pages": listed, "entries": entries})
+        return f"{SEARCH_PREFIX}{index};\n".encode("utf-8")
+    run.produce(output, digest, make)
+
+
+SEARCH_PREFIX = "window.annotatedDocsSearch = "
+
+
+def _previous_search_entries(index_file: Path) -> dict[str, list]:
+    """page path -> [[heading, anchor, text], ...] from the last build's index ({} if none)."""
+    try:
+        text = index_file.read_text(encoding="utf-8")
+        index = json.loads(text.removeprefix(SEARCH_PREFIX).rstrip().removesuffix(";"))
+        by_page = {number: page[2] for number, page in enumerate(index["pages"])}
+        found: dict[str, list] = {path: [] for path in by_page.values()}
+        for number, *entry in index["entries"]:
+            found[by_page[number]].append(entry)
+        return found
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return {}
+
+
+def _render_math_font(scanned: Scanned, run: _Build) -> None:
+    """`static/math.woff2`: the math font cut to the characters every formula uses."""
+    characters = set("".join(entry.get("math", "") for entry in scanned.entries.values()))
+    if not characters:
+        return      # no formula on any page: no font to ship
+    try:
+        font_hash = hashlib.sha256(run.math_font.read_bytes()).hexdigest()
+    except OSError:
+        raise BuildFailed([BuildError(run.math_font, 0, "math font not found; install it "
+                                      "(apt-get install fonts-stix) or name another OpenType "
+                                      "math font with --math-font or [tool.annotated_docs] "
+                                      "math-font")])
+    digest = _hash(run.generator, font_hash, "".join(sorted(characters)))
+    try:
+        run.produce("static/math.woff2", digest, lambda: fonts.subset_woff2(run.math_font, characters))
+    except BuildError as error:
+        raise BuildFailed([error])
 
 
 def _render_fixed(localised: Localised, run: _Build) -> None:
@@ -321,6 +430,16 @@ def normalise_base_url(base_url: str | None) -> str:
         raise BuildFailed([BuildError("--base-url", 0, f"base URL must start with https:// or "
                                       f"http://, got {base_url!r}")])
     return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def normalise_repo_url(repo_url: str | None) -> str:
+    """'' or an absolute http(s) URL without a trailing `/`."""
+    if not repo_url:
+        return ""
+    if not repo_url.startswith(("https://", "http://")):
+        raise BuildFailed([BuildError("--repo-url", 0, f"repository URL must start with https:// "
+                                      f"or http://, got {repo_url!r}")])
+    return repo_url.rstrip("/")
 
 
 def generator_hash() -> str:

@@ -39,6 +39,16 @@ SITE_STRINGS = (
     "Outdated translation",
     "Notes",
     "Code",
+    "On this page",
+    "Search",
+    "No results",
+    "results",
+    "Copy",
+    "Copied",
+    "Notebook",
+    "View on GitHub",
+    "Report a problem",
+    "Scrolls sideways",
 )
 
 

@@ -19,6 +19,10 @@ _MATH = re.compile(r"<math\b.*?</math>", re.DOTALL)
 _ANNOTATION = re.compile(r"<annotation\b.*?</annotation>", re.DOTALL)
 # a table, or a display formula, gets its own horizontal scroll box
 _WIDE = re.compile(r'<table\b.*?</table>|<math\b[^>]*\bdisplay="block".*?</math>', re.DOTALL)
+_INLINE_MATH = re.compile(r'<math>.*?</math>', re.DOTALL)
+# an inline formula longer than this (characters shown) may be wider than a phone: it gets a
+# box of its own that scrolls, inline in its sentence
+LONG_INLINE_FORMULA = 24
 # the table of contents lists these heading levels
 TOC_LEVELS = (2, 3)
 
@@ -103,8 +107,16 @@ def search_entries(shown_html: str, ids: list[str], section_anchor: str) -> list
 def scroll_boxes(shown_html: str, label: str) -> str:
     """Wide tables and display formulas in a box that scrolls sideways by itself (focusable,
     so a keyboard can scroll it), instead of pushing the page wider than the screen."""
-    return _WIDE.sub(lambda match: f'<div class="scroll-x" tabindex="0" role="region" '
-                     f'aria-label="{html.escape(label)}">{match.group(0)}</div>', shown_html)
+    label = html.escape(label)
+    boxed = _WIDE.sub(lambda match: f'<div class="scroll-x" tabindex="0" role="region" '
+                      f'aria-label="{label}">{match.group(0)}</div>', shown_html)
+
+    def inline(match):
+        if len(plain_text(match.group(0)).replace(" ", "")) <= LONG_INLINE_FORMULA:
+            return match.group(0)
+        return (f'<span class="scroll-x scroll-inline" tabindex="0" role="region" '
+                f'aria-label="{label}">{match.group(0)}</span>')
+    return _INLINE_MATH.sub(inline, boxed)
 
 
 # ------------------------------------------------------------------------------- images

@@ -4,12 +4,15 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+from dataclasses import dataclass, field
+
 import jinja2
 from markupsafe import Markup
 
+from . import outline
 from .i18n import ENGLISH, LocalisedPage
 from .i18n import ShownHeading as SiteEntry
-from .pages import Page
+from .pages import RESERVED_IDS, Page
 from .paths import INDEX, folder_index
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -32,8 +35,38 @@ def relative_link(from_output: str, to_output: str) -> str:
     return link
 
 
+@dataclass(frozen=True)
+class Extras:
+    """What a page links beyond itself: the repository (`repo_url`, '' for none), its
+    notebook (site path, '' for none), and the size of every local image (site path ->
+    (width, height))."""
+    repo_url: str = ""
+    notebook: str = ""
+    image_sizes: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outlined:
+    """A page's sections as shown, with heading ids, its table of contents and the text the
+    search index holds."""
+    sections_html: list[str]
+    toc: list[outline.TocEntry]
+    search: list[outline.SearchEntry]
+
+
+def outline_page(page: Page, shown: LocalisedPage) -> Outlined:
+    taken = {section.anchor for section in page.sections} | set(RESERVED_IDS)
+    sections_html, toc, search = [], [], []
+    for section, shown_section in zip(page.sections, shown.sections):
+        ids = outline.heading_ids(section.notes_html, shown_section.notes_html, section.anchor, taken)
+        sections_html.append(outline.with_heading_ids(shown_section.notes_html, ids))
+        toc += outline.toc_entries(shown_section.notes_html, ids)
+        search += outline.search_entries(shown_section.notes_html, ids, section.anchor)
+    return Outlined(sections_html, toc, search)
+
+
 def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], langs: dict[str, str],
-                strings: dict[str, str], base_url: str = "") -> str:
+                strings: dict[str, str], base_url: str = "", extras: Extras = Extras()) -> str:
     lang = shown.lang
     here = output_path(page.path, lang)
     link = lambda target: relative_link(here, target)  # noqa: E731
@@ -47,6 +80,13 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
                    "href": _url(base_url, output_path(page.path, other), link),
                    "switch_href": link(output_path(page.path, other)),
                    "current": other == lang} for other in langs]
+    outlined = outline_page(page, shown)
+    english_folder = posixpath.dirname(output_path(page.path, ENGLISH))
+
+    def notes(html_text: str) -> Markup:
+        html_text = outline.sized_images(html_text, english_folder, extras.image_sizes)
+        html_text = outline.scroll_boxes(html_text, strings["Scrolls sideways"])
+        return Markup(_images_from(html_text, lang, page.path))
     context = {
         "lang": lang,
         "title": shown.title,
@@ -63,12 +103,22 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
         "previous": _neighbour(previous, lang, link),
         "next": _neighbour(following, lang, link),
         "sections": [{"anchor": section.anchor,
-                      "notes_html": Markup(_images_from(shown_section.notes_html, lang, page.path)),
+                      "notes_html": notes(notes_html),
                       "notes_lang": shown_section.lang,
                       "outdated_html": Markup(_images_from(shown_section.outdated, lang, page.path))
                       if shown_section.outdated else None,
                       "code_lines": section.code_lines}
-                     for section, shown_section in zip(page.sections, shown.sections)],
+                     for section, shown_section, notes_html
+                     in zip(page.sections, shown.sections, outlined.sections_html)],
+        "toc": outlined.toc if len(outlined.toc) > 1 else [],
+        "absolute": bool(base_url),
+        "search_script": link(f"static/search-{lang}.js"),
+        "notebook_href": link(extras.notebook) if extras.notebook else "",
+        "repo_source": f"{extras.repo_url}/blob/HEAD/{quote(page.source)}"
+                       if extras.repo_url and page.source else "",
+        "repo_issue": f"{extras.repo_url}/issues/new?title={quote(shown.title)}"
+                      f"&body={quote(_url(base_url, here, link) if base_url else page.source)}"
+                      if extras.repo_url else "",
         "contents": contents_groups(site, page.path, lang, link) if page.path == INDEX else [],
         "text": strings,
     }
@@ -137,7 +187,8 @@ def render_sitemap(site: list[SiteEntry], langs: list[str], base_url: str = "") 
 
 # A local image's src is relative to the English page; a translated page sits one folder down
 # (`si/paper/x.html` beside `paper/x.html`), and images are not copied per language.
-_LOCAL_IMAGE = re.compile(r'(<img\b[^>]*?\bsrc=")(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)')
+_LOCAL_IMAGE = re.compile(r'(<img\b[^>]*?\bsrc="|<a class="image-link" href=")'
+                          r'(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)')
 
 
 def _images_from(notes_html: str, lang: str, page_path: str) -> str:

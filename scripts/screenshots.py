@@ -2,7 +2,7 @@
 
     python scripts/screenshots.py [FOLDER] [--docs docs] [--full-page] [--pages index.html ...]
 
-For each page (English and Sinhala), each width (desktop 1280 px, mobile 390 px) and each
+For each page (English and Sinhala), each width (desktop 1280 px, mobile 390 px, narrow 320 px) and each
 theme (light, dark: the system preference Chromium reports), writes
 `FOLDER/<page>-<desktop|mobile>-<light|dark>.png` (e.g. `si-readme-mobile-dark.png`);
 FOLDER defaults to `screenshots/`; a `.gitignore` holding `*` is written into it so
@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
 import browser_harness as bh  # noqa: E402
 
-MAIN_PAGES = ["index.html", "readme.html"]
-SIZES = {"desktop": bh.DESKTOP, "mobile": bh.MOBILE}
+MAIN_PAGES = ["index.html", "readme.html", "paper/results.html"]
+SIZES = {"desktop": bh.DESKTOP, "mobile": bh.MOBILE, "narrow": bh.NARROW}
 SCHEMES = ["light", "dark"]
 
 
@@ -37,7 +37,7 @@ def main(argv=None) -> int:
     parser.add_argument("--full-page", action="store_true",
                         help="capture the whole page, not just the first screen")
     parser.add_argument("--pages", nargs="+", default=None,
-                        help="English page paths (default: index.html readme.html); "
+                        help="English page paths (default: index.html readme.html paper/results.html); "
                              "each is also taken in every language folder that has it")
     args = parser.parse_args(argv)
 

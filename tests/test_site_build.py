@@ -136,7 +136,10 @@ def test_incremental_rebuild_writes_only_the_changed_page(site):
     large.write_text(large.read_text(encoding="utf-8").replace("hidden = 1200", "hidden = 1600"),
                      encoding="utf-8")
     result = build(source, out, translations)
-    assert sorted(result.written) == ["large.html", "si/large.html", "src/tutorial/large.py"]
+    # the page, its notebook and source copy, and each language's search index (it holds the text)
+    assert sorted(result.written) == ["large.html", "large.ipynb", "si/large.html",
+                                      "src/tutorial/large.py", "static/search-en.js",
+                                      "static/search-si.js"]
     assert (out / "readme.html").stat().st_ino == unchanged
     assert "1600" in (out / "large.html").read_text(encoding="utf-8")
     assert result.seconds < 1.0
@@ -148,9 +151,11 @@ def test_translation_change_rebuilds_only_that_language_page(site):
     (translations / "si" / "large.json").write_text('{"The large model": "විශාල ආකෘතිය"}',
                                                      encoding="utf-8")
     result = build(source, out, translations)
-    # the title shows in every si page's navigation, so the si pages change; no English page does
+    # the title shows in every si page's navigation, so the si pages change (and the si search
+    # index); no English page does
     assert "si/large.html" in result.written
-    assert not [output for output in result.written if not output.startswith("si/")]
+    assert not [output for output in result.written
+                if not output.startswith("si/") and output != "static/search-si.js"]
 
 
 def test_failed_build_leaves_the_output_untouched_and_names_the_problem(site, capsys):

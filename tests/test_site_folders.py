@@ -84,18 +84,31 @@ def test_a_local_image_is_copied_and_linked_from_every_language(folders):
     build([tutorial, extra], out, translations)
     assert (out / "extra" / "figures" / "loss.svg").read_bytes() == \
         (extra / "figures" / "loss.svg").read_bytes()
-    assert '<img src="figures/loss.svg" alt="the loss curve">' in text(out / "extra" / "notes.html")
-    assert '<img src="../../extra/figures/loss.svg" alt="the loss curve">' in \
+    # with its size (nothing moves as it loads), opening full size on a click
+    assert ('<a class="image-link" href="figures/loss.svg"><img src="figures/loss.svg" '
+            'alt="the loss curve" width="10" height="10"></a>') in text(out / "extra" / "notes.html")
+    assert ('<a class="image-link" href="../../extra/figures/loss.svg"><img '
+            'src="../../extra/figures/loss.svg" alt="the loss curve" width="10" height="10"></a>') in \
         text(out / "si" / "extra" / "notes.html")
 
 
 def test_a_changed_image_is_copied_again_and_nothing_else_is_written(folders):
     tutorial, extra, out, translations = folders
     build([tutorial, extra], out, translations)
-    (extra / "figures" / "loss.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>\n",
-                                                encoding="utf-8")
+    (extra / "figures" / "loss.svg").write_text(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>\n", encoding="utf-8")
     result = build([tutorial, extra], out, translations)
-    assert result.written == ["extra/figures/loss.svg"]
+    assert result.written == ["extra/figures/loss.svg"]     # same size: the pages stay
+
+
+def test_an_image_of_another_size_rewrites_the_pages_that_show_it(folders):
+    tutorial, extra, out, translations = folders
+    build([tutorial, extra], out, translations)
+    (extra / "figures" / "loss.svg").write_text(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='30pt' height='15pt'/>\n", encoding="utf-8")
+    result = build([tutorial, extra], out, translations)
+    assert {"extra/notes.html", "si/extra/notes.html"} <= set(result.written)
+    assert 'width="40" height="20"' in text(out / "extra" / "notes.html")
     assert "<svg xmlns='http" in text(out / "extra" / "figures" / "loss.svg")
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from annotated_docs.build import build
-from annotated_docs.config import default_base_url
+from annotated_docs.config import setting
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE, DOCS, TRANSLATIONS = REPO / "labml_nn_distill", REPO / "docs", REPO / "translations"
@@ -14,7 +14,8 @@ def test_committed_docs_are_fresh(tmp_path):
     if not SOURCE.is_dir():
         pytest.skip("labml_nn_distill/ does not exist yet")
     fresh = tmp_path / "docs"
-    build(SOURCE, fresh, TRANSLATIONS, base_url=default_base_url(REPO))
+    build(SOURCE, fresh, TRANSLATIONS, base_url=setting("base-url", REPO),
+          repo_url=setting("repo-url", REPO), math_font=setting("math-font", REPO) or None)
     expected = {p.relative_to(fresh).as_posix(): p for p in fresh.rglob("*") if p.is_file()}
     committed = {p.relative_to(DOCS).as_posix(): p for p in DOCS.rglob("*") if p.is_file()} \
         if DOCS.is_dir() else {}

@@ -39,6 +39,8 @@ CHROMIUM_FLAGS = [
 ]
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
+NARROW = {"width": 320, "height": 640}
+TABLET = {"width": 768, "height": 1024}
 LOCAL_HOST = "127.0.0.1"
 
 
@@ -250,7 +252,7 @@ class Browser:
     def _route(self, route, offsite: list[str]):
         url = route.request.url
         host = urllib.parse.urlsplit(url).hostname
-        if host == LOCAL_HOST:
+        if host == LOCAL_HOST or url.startswith("file://"):    # the site read from disk
             route.continue_()
         else:
             offsite.append(url)
