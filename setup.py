@@ -39,6 +39,10 @@ setup(
         "PyYAML>=6.0",
         # translations: export-po / import-po
         "polib>=1.2",
+        # site: notebooks per page, the math font subset as woff2
+        "nbformat>=5.9",
+        "fonttools>=4.47",
+        "brotli>=1.1",
     ],
     extras_require={
         "test": ["pytest>=8", "playwright>=1.40", "hypothesis>=6.100"],
