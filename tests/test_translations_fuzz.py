@@ -26,7 +26,7 @@ from annotated_docs.placeholders import restore
 from annotated_docs.translations import commands, load_catalog
 from annotated_docs.translations.checks import PLACEHOLDER
 
-FUZZ = settings(max_examples=250, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=250, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 FUZZ_BUILDS = settings(FUZZ, max_examples=30)
 
