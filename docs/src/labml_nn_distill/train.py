@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from labml import experiment, lab, monit, tracker
 from torch import nn
 
-from labml_nn_distill import DistillationConfigs, distillation_loss
+from labml_nn_distill import DistillationConfigs, at_least_float32, distillation_loss
 from labml_nn_distill.dataset import ImageData, batches
 from labml_nn_distill.engineering import distributed, mixed_precision
 from labml_nn_distill.engineering.checkpoint import (Checkpoints, first_nonfinite, labml_run_path, save_final,
@@ -54,8 +54,11 @@ class TrainConfigs:
     epochs: int = 30
     # Examples per batch
     batch_size: int = 64
-    # Adam's learning rate at the start; a cosine schedule takes it to zero at the end
+    # Adam's learning rate: the start of the cosine schedule, or the peak of the one-cycle one
     learning_rate: float = 1e-3
+    # `cosine`, which decays the learning rate to zero over all steps, or `one_cycle`, which
+    # warms it up for the first 30 % of them, then anneals it (PyTorch's `OneCycleLR`)
+    schedule: str = 'cosine'
     # Train on augmented batches (random shifts, and flips for CIFAR-10)
     augment: bool = False
     # Weight of the uniform distribution in the targets (0 is plain cross-entropy)
@@ -67,6 +70,9 @@ class TrainConfigs:
     seed: int = 0
     # Examples per batch when evaluating
     eval_batch_size: int = 500
+    # What the student learns from the teacher: `soft_targets` (the distillation loss) or
+    # `logits`, the squared difference of the logits (logit matching, the paper's section 2.1)
+    loss: str = 'soft_targets'
     # The teacher's logits: `cached`, computed once per distinct input, or `exact`, the
     # teacher run on every batch; see the [teacher cache](engineering/teacher_cache.html)
     teacher_outputs: str = 'cached'
@@ -93,7 +99,8 @@ class RunResult:
     # Test accuracy (percent) and number of misclassified test examples at the end
     test_accuracy: float
     test_errors: int
-    # One entry per epoch: losses and accuracies on training batches and the test set
+    # One entry per epoch: losses and accuracies on training batches, the validation set
+    # (when the data has one) and the test set
     history: list = field(default_factory=list)
 
 
@@ -129,7 +136,12 @@ def batch_loss(logits: torch.Tensor, labels: torch.Tensor, teacher_logits: torch
     smoothed) labels when there are none.
     """
     if teacher_logits is None:
-        return F.cross_entropy(logits, labels, label_smoothing=configs.label_smoothing)
+        return F.cross_entropy(at_least_float32(logits), labels, label_smoothing=configs.label_smoothing)
+    if configs.loss == 'logits':
+        # Logit matching: the squared difference of the logits, in place of the soft-target term
+        alpha = configs.distillation.alpha
+        logits, teacher_logits = at_least_float32(logits), at_least_float32(teacher_logits)
+        return alpha * F.mse_loss(logits, teacher_logits) + (1 - alpha) * F.cross_entropy(logits, labels)
     return distillation_loss(logits, teacher_logits, labels,
                              configs.distillation.temperature, configs.distillation.alpha)
 
@@ -158,29 +170,51 @@ def predict(model: nn.Module, data: ImageData, images: torch.Tensor,
     return torch.cat(logits)
 
 
-def evaluate(model: nn.Module, data: ImageData, batch_size: int = 500) -> dict:
+def evaluate(model: nn.Module, data: ImageData, batch_size: int = 500, split: str = 'test') -> dict:
     """
-    ### Test loss, accuracy (percent) and number of errors
+    ### Loss, accuracy (percent) and number of errors on the `test` or `valid` split
     """
-    logits = predict(model, data, data.test_images, batch_size)
-    errors = int((logits.argmax(-1) != data.test_labels).sum())
-    return {'loss': F.cross_entropy(logits, data.test_labels).item(),
-            'accuracy': 100.0 * (len(data.test_labels) - errors) / len(data.test_labels),
+    images, labels = getattr(data, f'{split}_images'), getattr(data, f'{split}_labels')
+    logits = predict(model, data, images, batch_size)
+    errors = int((logits.argmax(-1) != labels).sum())
+    return {'loss': F.cross_entropy(logits, labels).item(),
+            'accuracy': 100.0 * (len(labels) - errors) / len(labels),
             'errors': errors}
+
+
+def mistakes(model: nn.Module, data: ImageData, split: str = 'test', batch_size: int = 500) -> list[int]:
+    """
+    ### Indices of the examples of `split` that `model` gets wrong, for paired comparisons
+    """
+    logits = predict(model, data, getattr(data, f'{split}_images'), batch_size)
+    return (logits.argmax(-1) != getattr(data, f'{split}_labels')).nonzero().squeeze(1).tolist()
+
+
+def epoch_metrics(model: nn.Module, data: ImageData, batch_size: int) -> dict:
+    """
+    ### What an epoch records: validation metrics when there is a split, and test metrics
+
+    The test metrics of every epoch are recorded so that the curves can be drawn; choices
+    are made on the validation ones.
+    """
+    splits = ('valid', 'test') if data.valid_labels is not None else ('test',)
+    return {f'{split}_{key}': value for split in splits
+            for key, value in evaluate(model, data, batch_size, split).items()}
 
 
 # ## A labml run
 
 def train(model: nn.Module, data: ImageData, configs: TrainConfigs, name: str,
           teacher: nn.Module | None = None, logs_dir: Path | None = None,
-          extra_configs: dict | None = None, uuid: str | None = None) -> RunResult:
+          extra_configs: dict | None = None, uuid: str | None = None, on_start=None) -> RunResult:
     """
     ### Train `model` as one labml run named `name`
 
     With a `teacher` the loss is the distillation loss; without one it is cross-entropy
     with (optionally smoothed) labels. `logs_dir` overrides where labml writes runs.
     Given the `uuid` of an unfinished run, the run continues from its last good
-    [checkpoint](engineering/checkpoint.html).
+    [checkpoint](engineering/checkpoint.html). `on_start`, if given, is called with the run's
+    uuid before training starts, for callers that keep track of their runs.
     """
     # The other processes of a [distributed](engineering/distributed.html) run write nothing;
     # they read the run's checkpoints when it resumes
@@ -197,6 +231,8 @@ def train(model: nn.Module, data: ImageData, configs: TrainConfigs, name: str,
     # Record every configuration in the run's `configs.yaml`
     experiment.configs({**configs.flat(), 'model': type(model).__name__, 'dataset': data.name,
                         'distilled': teacher is not None, **(extra_configs or {})})
+    if on_start is not None:
+        on_start(experiment.get_uuid())
     # The run's checkpoints; a run that has some continues from the last good one
     checkpoints = Checkpoints(labml_run_path())
     with start_labml_run(checkpoints):
@@ -231,7 +267,11 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
     n_train = len(data.train_labels)
     steps_per_epoch = -(-n_train // configs.batch_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=configs.learning_rate)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, configs.epochs * steps_per_epoch)
+    if configs.schedule == 'one_cycle':
+        schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, configs.learning_rate,
+                                                       total_steps=configs.epochs * steps_per_epoch)
+    else:
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, configs.epochs * steps_per_epoch)
     # Where the teacher's logits for a batch come from: the [teacher cache](engineering/teacher_cache.html)
     # or the teacher run on the batch
     teacher_logits = None
@@ -270,17 +310,17 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
         # Add up the processes' sums; a NaN or infinite loss stops the run before the epoch is saved
         loss_sum, correct = distributed.sum_over_processes(loss_sum, correct)
         checkpoints.stop_if_nonfinite(epoch, nonfinite_step, step, loss_sum)
-        # Evaluate on the test set
-        valid = evaluate(model, data, configs.eval_batch_size)
+        # Evaluate on the validation and test sets
         history.append({'epoch': epoch, 'step': step,
                         'train_loss': loss_sum.item() / n_train, 'train_accuracy': 100.0 * correct.item() / n_train,
-                        'valid_loss': valid['loss'], 'valid_accuracy': valid['accuracy']})
+                        **epoch_metrics(model, data, configs.eval_batch_size)})
         # Save the epoch's checkpoint, then track the metrics that `log.jsonl` lacks: this
         # epoch's, and after a kill those of earlier epochs whose lines labml never wrote
         checkpoints.save(epoch, step, history, model, optimizer, schedule, generator)
         for record in checkpoints.unlogged(history):
-            tracker.save(record['step'], {'loss.train': record['train_loss'], 'accuracy.train': record['train_accuracy'],
-                                          'loss.valid': record['valid_loss'], 'accuracy.valid': record['valid_accuracy']})
+            tracker.save(record['step'], {f'{metric}.{split}': record[f'{split}_{metric}']
+                                          for split in ('train', 'valid', 'test') for metric in ('loss', 'accuracy')
+                                          if f'{split}_{metric}' in record})
     return history, step
 
 

@@ -19,24 +19,40 @@ and dropout, and the epoch and step counters. After each epoch we save all of it
 labml run's folder, `checkpoints/<step>/state.pt`, next to the `model.pt` that the end of
 a run writes.
 
-Three things can go wrong while saving, and each has a remedy:
+Four things can go wrong, and each has a remedy:
 
 * **a kill in the middle of writing**: every checkpoint goes through the project's
   [one writer](files.html), so the final name holds a whole checkpoint or nothing;
 * **a file cut short or damaged later** (a full disk, a bad copy): the file ends with the
   SHA-256 of its contents, checked when reading; a damaged checkpoint is named, kept under
   a new name, and the one before it is used;
+* **a checkpoint that belongs elsewhere** (copied from another run, or from another step):
+  each records its run's uuid and its step, checked when reading, and treated as damaged
+  when they are not its folder's;
 * **metrics that were never written**: labml buffers metrics and writes `log.jsonl` from
   a thread, so a kill loses the last few; every checkpoint holds the history of the run's
   epochs, and on resuming we write again those that `log.jsonl` lacks (and never twice).
 
-Nothing under `logs/` is ever deleted or overwritten: a stale `run.pid` and `run.yaml` of
-the killed process are kept under a numbered name before labml writes new ones.
+Nothing under `logs/` is ever deleted or overwritten: a stale `run.pid`, `run.yaml` and
+`source.diff` of the killed process are kept under a numbered name before labml writes new
+ones. One process at a time writes a run: it holds the run folder's
+[lock](files.html) from before it reads a checkpoint until the run ends, so `--resume` of a
+run that is still alive stops, naming that process.
+
+A run also records the code it was started with, `source.json`, the SHA-256 of the code of
+every file of the package that it runs (their notes left out); resuming with other code would continue a run that is no longer one
+experiment, so the study refuses, naming the files that changed, unless told
+`--allow-code-change`.
 """
 
+import ast
+import contextlib
+import hashlib
 import json
 import os
 import random
+import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -44,12 +60,15 @@ import torch
 from torch import nn
 
 from labml_nn_distill.engineering import UserError
-from labml_nn_distill.engineering.files import CorruptFile, load_torch, save_torch
+from labml_nn_distill.engineering.files import CorruptFile, load_torch, lock_folder, save_torch, write_json
 
 # The file names inside `checkpoints/<step>/`: the state of the loop after an epoch, and the
 # trained weights that the end of a run writes
 STATE_FILE = 'state.pt'
 MODEL_FILE = 'model.pt'
+# The run's record of its code, and the package it records
+SOURCE_FILE = 'source.json'
+PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def rng_states(generator: torch.Generator) -> dict:
@@ -111,6 +130,11 @@ class Checkpoints:
         # The first process tracks metrics; it saves checkpoints when the run has a folder
         self.tracks = writes
         self.writes = writes and run_path is not None
+        # The writer holds the run's lock before it reads or renames anything, and records
+        # the code of a new run
+        self.lock = lock_folder(run_path, 'The labml run') if self.writes else None
+        if self.writes:
+            record_source(run_path)
         # The checkpoint the run continues from, and the last one saved
         self.last_good: Path | None = None
         # The state read from `last_good` when resuming, read once
@@ -134,20 +158,24 @@ class Checkpoints:
         A damaged one is named on the screen and renamed to `state.pt.corrupt-<n>`, so that
         the epoch can be saved again under its name without losing its bytes.
         """
+        skipped = False
         for folder in self.step_folders():
             path = folder / STATE_FILE
             if not path.exists():
                 continue
             try:
-                state = load_torch(path)
+                state = read_checkpoint(path, self.run_path)
             except CorruptFile as error:
-                print(f'warning: skipping checkpoint {path}: {error}; using the one before it.')
+                print(f'warning: skipping checkpoint {path}: {error}.')
+                skipped = True
                 if self.writes:
-                    number = len(list(folder.glob(f'{STATE_FILE}.corrupt-*')))
-                    os.replace(path, folder / f'{STATE_FILE}.corrupt-{number}')
+                    set_aside(path)
                 continue
             self.last_good = path
             return state
+        if skipped:
+            print(f'warning: run {self.run_path.name} has no earlier good checkpoint; it starts again '
+                  f'from its first epoch.')
         return None
 
     def restore(self, model: nn.Module, optimizer: torch.optim.Optimizer, schedule,
@@ -160,10 +188,16 @@ class Checkpoints:
         state = self.resumed_state
         if state is None:
             return [], 0, 1
-        model.load_state_dict(state['model'])
-        optimizer.load_state_dict(state['optimizer'])
-        schedule.load_state_dict(state['schedule'])
-        set_rng_states(state['rng'], generator)
+        try:
+            model.load_state_dict(state['model'])
+            optimizer.load_state_dict(state['optimizer'])
+            schedule.load_state_dict(state['schedule'])
+            set_rng_states(state['rng'], generator)
+        except (RuntimeError, KeyError, ValueError, TypeError) as error:
+            raise UserError(f'The checkpoint {self.last_good} does not fit this run\'s '
+                            f'{type(model).__name__} ({first_line(error)}). The code changed since '
+                            f'it was written; start a new run, or move the checkpoint away to resume '
+                            f'from the one before it.') from None
         print(f'Resuming from {self.last_good} (epoch {state["epoch"]}, step {state["step"]}).')
         return state['history'], state['step'], state['epoch'] + 1
 
@@ -181,7 +215,7 @@ class Checkpoints:
         save_torch(path, {
             'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
             'schedule': schedule.state_dict(), 'rng': rng_states(generator),
-            'epoch': epoch, 'step': step, 'history': history})
+            'run': self.run_path.name, 'epoch': epoch, 'step': step, 'history': history})
         self.last_good = path
 
     def unlogged(self, history: list) -> list:
@@ -196,16 +230,20 @@ class Checkpoints:
 
     def keep_stale_files(self):
         """
-        ### Keep the killed process's `run.pid` and `run.yaml` before labml writes new ones
+        ### Keep the killed process's `run.pid`, `run.yaml` and `source.diff` before labml writes new ones
 
         labml refuses to start a run whose folder has a `run.pid`, and rewrites `run.yaml`.
         A `log.jsonl` cut in the middle of a line gets its line ended, so that labml's next
         line starts on a line of its own.
         """
-        if not self.writes or not (self.run_path / 'run.pid').exists():
+        if not self.writes:
             return
-        number = len(list(self.run_path.glob('run.pid.*')))
-        for name in ('run.pid', 'run.yaml'):
+        # A new run has none of them yet; a resumed one keeps each under the first free number
+        names = ('run.pid', 'run.yaml', 'source.diff')
+        number = 0
+        while any((self.run_path / f'{name}.{number}').exists() for name in names):
+            number += 1
+        for name in names:
             if (self.run_path / name).exists():
                 os.replace(self.run_path / name, self.run_path / f'{name}.{number}')
         log = self.run_path / 'log.jsonl'
@@ -241,9 +279,10 @@ def first_nonfinite(loss: torch.Tensor, step: int, first: torch.Tensor) -> torch
     return torch.where((first < 0) & ~torch.isfinite(loss.detach()), step, first)
 
 
+@contextlib.contextmanager
 def start_labml_run(checkpoints: Checkpoints):
     """
-    ### Start the labml run at the step the run continues from
+    ### Start the labml run at the step the run continues from, and release its lock at the end
 
     labml 0.5.3's `experiment.start` drops its `global_step` argument, so we call the run
     object it keeps for the current experiment.
@@ -251,7 +290,12 @@ def start_labml_run(checkpoints: Checkpoints):
     from labml.internal.experiment import experiment_singleton
     step = checkpoints.resumed_state['step'] if checkpoints.resumed_state else 0
     checkpoints.keep_stale_files()
-    return experiment_singleton().start(global_step=step)
+    try:
+        with experiment_singleton().start(global_step=step):
+            yield
+    finally:
+        if checkpoints.lock is not None:
+            checkpoints.lock.close()
 
 
 def labml_run_path() -> Path:
@@ -275,8 +319,48 @@ def save_final(run_path: Path, step: int, checkpoint: dict) -> Path:
     path = run_path / 'checkpoints' / str(step) / MODEL_FILE
     if path.exists():
         raise UserError(f'Refusing to overwrite the existing checkpoint {path}.')
-    save_torch(path, checkpoint)
+    save_torch(path, {**checkpoint, 'run': run_path.name, 'step': step})
     return path
+
+
+def read_checkpoint(path: Path, run_path: Path) -> dict:
+    """
+    ### Read a checkpoint of run `run_path`, checking its checksum, its run and its step
+
+    A checkpoint copied from another run, or into another step's folder, is as unusable as a
+    damaged one: `CorruptFile` either way.
+    """
+    checkpoint = load_torch(path)
+    run, step = checkpoint.get('run'), checkpoint.get('step')
+    if run != run_path.name or str(step) != path.parent.name:
+        raise CorruptFile(f'{path} was written by run {run} at step {step}, not by run {run_path.name} '
+                          f'at step {path.parent.name}')
+    return checkpoint
+
+
+def set_aside(path: Path) -> Path:
+    """
+    ### Rename a bad checkpoint to `<name>.corrupt-<n>`, keeping its bytes and freeing its name
+    """
+    number = len(list(path.parent.glob(f'{path.name}.corrupt-*')))
+    aside = path.with_name(f'{path.name}.corrupt-{number}')
+    os.replace(path, aside)
+    return aside
+
+
+def first_line(error: Exception) -> str:
+    """
+    ### The first line of an error's message, or its type when it has none
+    """
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def use_logs_dir(logs_dir: Path):
+    """
+    ### Make labml write runs, and the teacher cache its files, into `logs_dir`
+    """
+    from labml import lab
+    lab.configure({'experiments_path': str(logs_dir)})
 
 
 # ## Finding runs
@@ -287,8 +371,13 @@ def save_final(run_path: Path, step: int, checkpoint: dict) -> Path:
 def find_run(logs_dir: Path, uuid: str, purpose: str = '') -> Path:
     """
     ### The folder of labml run `uuid`; `purpose` ends the error message when there is none
+
+    A uuid is letters, digits, `-` and `_`; anything else (`*`) would be a pattern, not a run.
     """
-    run_paths = sorted(Path(logs_dir).glob(f'*/{uuid}')) if uuid else []
+    if not re.fullmatch(r'[\w-]+', uuid or ''):
+        raise UserError(f'{uuid!r} is not a labml run uuid (letters, digits, - and _, like the '
+                        f'folder names under {logs_dir}/<experiment name>/).')
+    run_paths = sorted(Path(logs_dir).glob(f'*/{uuid}'))
     if not run_paths:
         raise UserError(f'There is no labml run {uuid!r} under {logs_dir}{" " + purpose if purpose else ""}. '
                         f'Runs are folders {logs_dir}/<experiment name>/<run uuid>/; pass --logs-dir '
@@ -331,7 +420,7 @@ def load_checkpoint(run: str, logs_dir: Path, model: nn.Module, dataset: str) ->
         model.load_state_dict(checkpoint['model'])
     except (CorruptFile, RuntimeError, KeyError) as error:
         raise UserError(f'The checkpoint {path} is corrupt, truncated or not a checkpoint of '
-                        f'{type(model).__name__} ({str(error).splitlines()[0] if str(error) else type(error).__name__}). '
+                        f'{type(model).__name__} ({first_line(error)}). '
                         f'Pick another step with --teacher-run UUID:STEP, or leave out --teacher-run '
                         f'to train a new teacher.') from None
     expected = {'architecture': type(model).__name__, 'dataset': dataset}
@@ -402,3 +491,58 @@ def final_checkpoint(run_path: Path) -> Path | None:
     """
     paths = sorted(run_path.glob(f'checkpoints/*/{MODEL_FILE}'), key=lambda p: int(p.parent.name))
     return paths[-1] if paths else None
+
+
+# ## The code a run was started with
+
+def source_digests(names: list[str] | None = None) -> dict[str, str]:
+    """
+    ### The SHA-256 of the code of the package's files, by path inside it
+
+    By default the files this process has imported, which are the code the run executes (the
+    study never imports the paper's pages). The code, not the text: the notes (comments and
+    docstrings) of a literate package change often and change nothing a run computes, so the
+    digest is of the syntax tree without them. A file that is gone has digest `None`.
+    """
+    if names is None:
+        files = {getattr(module, '__file__', None) for module in list(sys.modules.values())}
+        names = sorted(str(Path(file).relative_to(PACKAGE)) for file in files
+                       if file and Path(file).is_relative_to(PACKAGE) and file.endswith('.py'))
+    return {name: hashlib.sha256(code_of((PACKAGE / name).read_text()).encode()).hexdigest()
+            if (PACKAGE / name).is_file() else None for name in names}
+
+
+def code_of(source: str) -> str:
+    """
+    ### A Python file's syntax tree without its docstrings, as text (comments are not in the tree)
+    """
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, 'body', None)
+        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
+def record_source(run_path: Path):
+    """
+    ### Record the code of a new run in its `source.json`; a resumed run keeps its record
+    """
+    if not (run_path / SOURCE_FILE).exists():
+        write_json(run_path / SOURCE_FILE, source_digests())
+
+
+def source_changes(run_path: Path) -> list[str]:
+    """
+    ### The package's files that differ from the run's record: `large.py (changed)`, ...
+
+    A run without a record (started before runs kept one) has nothing to compare.
+    """
+    path = run_path / SOURCE_FILE
+    if not path.exists():
+        return []
+    recorded = json.loads(path.read_text())
+    now = source_digests(list(recorded))
+    return [f'{name} ({"removed" if now[name] is None else "changed"})'
+            for name in sorted(recorded) if recorded[name] != now[name]]

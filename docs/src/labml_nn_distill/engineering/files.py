@@ -23,22 +23,40 @@ That covers a kill in the middle of writing. A file damaged *later* (a full disk
 copied, a bad sector) is caught by a checksum: the torch files end with a marker and the
 SHA-256 of everything before it, and reading checks it before `torch.load` sees a byte.
 JSON files are for people and tools to read, so they carry no footer.
+
+A full disk is the one failure of writing that the user can fix: the temporary file is
+removed, and the run stops at once with the file and the free space named, so that it can
+be resumed once there is room. A temporary file whose process is gone is removed the next
+time the same file is written.
+
+Two processes must never write one run or one output folder at a time: each takes a lock
+on the folder (`writer.lock`, an advisory `flock` that the system releases when its
+process dies, even by `kill -9`), and a second writer stops naming the first.
 """
 
+import errno
+import fcntl
+import glob
 import hashlib
 import io
 import json
 import os
+import shutil
 import signal
 from pathlib import Path
 
 import torch
+
+from labml_nn_distill.engineering import UserError
 
 # The last bytes of a torch file: a marker and the SHA-256 of everything before it
 FOOTER_MARKER = b'SHA256'
 FOOTER_SIZE = len(FOOTER_MARKER) + hashlib.sha256().digest_size
 # Tests set this to `N` to kill the process in the middle of writing its `N`-th file
 KILL_DURING_SAVE = 'LABML_NN_DISTILL_KILL_DURING_SAVE'
+
+# The lock file of a folder that one process writes at a time
+LOCK_FILE = 'writer.lock'
 
 _writes = 0
 
@@ -65,26 +83,99 @@ def write_atomically(path: Path, content: bytes):
     """
     ### Write `content` to `path` so that `path` is either whole or absent
 
-    A temporary file left by a killed process is never written over (it carries that
-    process's id); it stays where it is, for whoever wants to look at it.
+    A temporary file carries its process's id, so two processes never write the same one.
     """
     global _writes
     _writes += 1
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     temporary = path.with_name(f'{path.name}.{os.getpid()}.tmp')
-    with open(temporary, 'wb') as file:
-        # The test hook: write half of the file, make it reach the disk, and die
-        if os.environ.get(KILL_DURING_SAVE) == str(_writes):
-            file.write(content[:len(content) // 2])
+    try:
+        with open(temporary, 'wb') as file:
+            # The test hook: write half of the file, make it reach the disk, and die
+            if os.environ.get(KILL_DURING_SAVE) == str(_writes):
+                file.write(content[:len(content) // 2])
+                file.flush()
+                os.fsync(file.fileno())
+                os.kill(os.getpid(), signal.SIGKILL)
+            file.write(content)
             file.flush()
             os.fsync(file.fileno())
-            os.kill(os.getpid(), signal.SIGKILL)
-        file.write(content)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise DiskFull(f'Cannot write {path}: {error.strerror} ({free_space(path.parent)} free '
+                           f'there, {len(content) / 2 ** 20:.1f} MiB needed). Nothing was left '
+                           f'half-written; free some space, then resume with --resume UUID.') from None
+        raise
     fsync_folder(path.parent)
+
+
+class DiskFull(UserError):
+    """
+    ### The disk (or the user's quota, or the file size limit) has no room for a file
+    """
+
+
+def free_space(folder: Path) -> str:
+    """
+    ### The free space of the disk holding `folder`, in words
+    """
+    try:
+        return f'{shutil.disk_usage(folder).free / 2 ** 20:.1f} MiB'
+    except OSError:
+        return 'unknown space'
+
+
+def remove_stale_temporaries(path: Path):
+    """
+    ### Remove the temporary files of `path` that processes no longer alive left behind
+    """
+    for temporary in path.parent.glob(f'{glob.escape(path.name)}.*.tmp'):
+        pid = temporary.name[len(path.name) + 1:-len('.tmp')]
+        if pid.isdigit() and not process_alive(int(pid)):
+            temporary.unlink(missing_ok=True)
+
+
+def process_alive(pid: int) -> bool:
+    """
+    ### Whether a process with this id runs on this machine
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def lock_folder(folder: Path, what: str):
+    """
+    ### Make this process the only writer of `folder`, or stop naming the one that is
+
+    Returns the open lock file: the lock lasts until it is closed or the process ends.
+    `what` names the folder in the message (`The labml run`, `The output folder`).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = open(folder / LOCK_FILE, 'a+')
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or 'unknown'
+        handle.close()
+        raise UserError(f'{what} {folder} is being written by process {owner}, which is still '
+                        f'running (it holds {folder / LOCK_FILE}). Wait for it to end, or stop it, '
+                        f'before starting another; two writers would lose each other\'s files.') from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f'{os.getpid()}\n')
+    handle.flush()
+    return handle
 
 
 def torch_bytes(value: dict) -> bytes:

@@ -20,23 +20,55 @@ add_options(parser, seeds=[0, 1, 2], epochs=30, temperature=8.0, output_dir=None
 ```
 
 A value that fails its check stops the command at once, with argparse's one-line message
-naming the option, before any data is loaded or any model trains.
+naming the option, before any data is loaded or any model trains. That includes the
+folders: `Parser` makes sure the output and logs folders can be written, and takes the
+output folder's [lock](files.html), when it reads the command line, not when the results
+are ready an hour later.
+
+## Where runs and results go
+
+In a checkout of the repository, labml runs go to `logs/` beside `.labml.yaml`. An
+installed copy has no `.labml.yaml` beside it (labml would look for one beside the
+installed files, and write into `site-packages`), so its runs go to `logs/` in the
+working directory. Results go to `results/` in the working directory either way; git
+ignores both. Nothing a command writes by default is a file that git tracks: the results
+page and its JSON and plots in `paper/` change only with `--publish`.
 """
 
 import argparse
 import math
+import tempfile
 from pathlib import Path
 
+from labml_nn_distill.engineering import UserError
+from labml_nn_distill.engineering.files import lock_folder
 from labml_nn_distill.engineering.teacher_cache import TEACHER_OUTPUTS
+
+# The repository, when the package is run from a checkout (`.labml.yaml` sits beside it)
+REPOSITORY = Path(__file__).resolve().parents[2]
+# The temperatures a command accepts: far outside them the soft targets are one-hot
+# (small T) or uniform (large T), and the $T^2$-scaled loss overflows float32 at the extremes
+TEMPERATURE_RANGE = (0.1, 100.0)
 
 
 def positive_float(text: str) -> float:
     """
-    ### A finite number greater than zero (a temperature)
+    ### A finite number greater than zero
     """
     value = float(text)
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f'must be a finite number greater than 0, got {text}')
+    return value
+
+
+def valid_temperature(text: str) -> float:
+    """
+    ### A temperature $T$ in `TEMPERATURE_RANGE`
+    """
+    value = float(text)
+    low, high = TEMPERATURE_RANGE
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f'must be a number from {low:g} to {high:g}, got {text}')
     return value
 
 
@@ -45,6 +77,7 @@ def unit_float(text: str) -> float:
     ### A number in $[0, 1]$ (the weight $\alpha$)
     """
     value = float(text)
+    # NaN fails both comparisons, infinities one
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f'must be between 0 and 1, got {text}')
     return value
@@ -70,13 +103,17 @@ SHARED = {
                        'results are mean ± sd over seeds'),
     'epochs': dict(type=positive_int, help='epochs of every student'),
     'teacher_epochs': dict(type=positive_int, help='epochs of every teacher'),
-    'temperature': dict(type=positive_float, help='distillation temperature T > 0'),
+    'temperature': dict(type=valid_temperature, help=f'distillation temperature T, from {TEMPERATURE_RANGE[0]:g} to '
+                                               f'{TEMPERATURE_RANGE[1]:g}'),
     'alpha': dict(type=unit_float, help='weight of the soft-target term in [0, 1]; the label term '
                                         'gets 1 - alpha'),
     'train_subset': dict(type=positive_int, metavar='N',
                          help='train on only the first N training examples, for quick checks'),
     'threads': dict(type=positive_int, help='torch CPU threads'),
-    'output_dir': dict(type=Path, help='where the results JSON and plots go'),
+    'output_dir': dict(type=Path, help='where the results JSON and plots go; one command at a time '
+                                       'writes a folder'),
+    'publish': dict(action='store_true', help='also update the committed results page, its JSON and '
+                                              'plots in labml_nn_distill/paper/ (maintainers, in a checkout)'),
     'logs_dir': dict(type=Path, help='where labml writes runs, and where earlier runs (teachers, '
                                      'runs to resume) are looked up'),
     'teacher_outputs': dict(choices=TEACHER_OUTPUTS,
@@ -95,8 +132,9 @@ def add_options(parser: argparse.ArgumentParser, default_text: dict | None = Non
     """
     for name, default in defaults.items():
         settings = dict(SHARED[name])
-        shown = (default_text or {}).get(name, describe(default))
-        settings['help'] = f'{settings["help"]} (default: {shown})'
+        if settings.get('action') != 'store_true':
+            shown = (default_text or {}).get(name, describe(default))
+            settings['help'] = f'{settings["help"]} (default: {shown})'
         parser.add_argument('--' + name.replace('_', '-'), default=default, **settings)
 
 
@@ -109,3 +147,64 @@ def describe(default) -> str:
     if isinstance(default, (list, tuple)):
         return ' '.join(map(str, default))
     return f'{default:g}' if isinstance(default, float) else str(default)
+
+
+# ## Checks of the whole command line
+#
+# What no single value can say: a seed given twice (it would train twice and count once),
+# and folders that cannot be written (found now, not after the training).
+
+class Parser(argparse.ArgumentParser):
+    """
+    ### An `ArgumentParser` that also checks seeds and folders, and locks the output folder
+
+    After parsing, `logs_dir` is an absolute path (the default filled in), and
+    `output_lock` holds the output folder's lock for as long as the command runs.
+    """
+
+    def parse_args(self, args=None, namespace=None):
+        parsed = super().parse_args(args, namespace)
+        options = vars(parsed)
+        seeds = options.get('seeds') or []
+        if len(set(seeds)) != len(seeds):
+            self.error(f'argument --seeds: each seed once, got {" ".join(map(str, seeds))}')
+        if options.get('publish') and not in_checkout():
+            self.error(f'argument --publish: it updates the committed pages of a checkout of the '
+                       f'repository; {REPOSITORY} is an installed copy')
+        try:
+            if 'logs_dir' in options:
+                parsed.logs_dir = Path(parsed.logs_dir or default_logs_dir()).resolve()
+                check_writable(parsed.logs_dir, '--logs-dir')
+            if options.get('output_dir') is not None:
+                check_writable(parsed.output_dir, '--output-dir')
+                parsed.output_lock = lock_folder(parsed.output_dir, 'The output folder')
+        except UserError as error:
+            self.error(str(error))
+        return parsed
+
+
+def in_checkout() -> bool:
+    """
+    ### Whether the package runs from a checkout of the repository
+    """
+    return (REPOSITORY / '.labml.yaml').is_file()
+
+
+def default_logs_dir() -> Path:
+    """
+    ### Where labml runs go without `--logs-dir`: the checkout's `logs/`, or the working directory's
+    """
+    return REPOSITORY / 'logs' if in_checkout() else Path.cwd() / 'logs'
+
+
+def check_writable(folder: Path, option: str):
+    """
+    ### Make `folder` if needed, and write and remove a file in it, or stop naming `option`
+    """
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise UserError(f'{option} {folder}: cannot write there ({error.strerror or error}); '
+                        f'pass a folder you can write to') from None

@@ -10,18 +10,22 @@ summary: >
 # Results files, plots and the results page
 
 Every number that the [results page](../paper/results.html) shows comes from a run. Each
-runnable page (`python -m labml_nn_distill.paper.<page>`) ends with `run_page`:
+runnable page (`python -m labml_nn_distill.paper.<page>`) ends with `run_page`, which
+writes into its output folder (`--output-dir`, `results/` by default, which git ignores):
 
-1. it writes everything it measured, with the command, seeds and machine, to
-   `labml_nn_distill/paper/results/<page>.json`;
-2. it draws its plots into `labml_nn_distill/paper/images/<page>*.svg`;
-3. it regenerates its block of `paper/results.md`, the lines between
-   `<!-- begin: <page> -->` and `<!-- end: <page> -->`, from that JSON alone.
+1. everything it measured, with the command, seeds and machine, to `<page>.json`;
+2. its plots, into `images/<page>*.svg`;
+3. a copy of the results page, `results.md`, with its block, the lines between
+   `<!-- begin: <page> -->` and `<!-- end: <page> -->`, regenerated from that JSON alone.
+
+A run never changes a file that git tracks: a quick check with one epoch, or a machine
+whose CPU rounds differently, must not rewrite the published numbers. With `--publish`,
+which maintainers pass to publish a run, the same three go to the committed places as well:
+`labml_nn_distill/paper/results/<page>.json`, `paper/images/` and `paper/results.md`.
 
 Step 3 is a pure function of the JSON, so `tests/test_distill_paper_results.py` can render
 the block again from the committed JSON and compare: a number typed into the page by hand
-fails the test. With `--output-dir DIR` they go to `DIR/<page>.json`, `DIR/images/` and
-`DIR/results.md` instead (the tests use this), and the committed page is left alone.
+fails the test.
 
 The SVGs are deterministic too: matplotlib salts the ids in an SVG with a random string and
 stamps the date, unless we fix the salt and drop the date. Then the same run gives the same
@@ -60,7 +64,7 @@ class Outputs:
     @classmethod
     def at(cls, output_dir: Path | None) -> 'Outputs':
         """
-        ### The committed places, or everything under `output_dir`
+        ### Everything under `output_dir`; `None` for the committed places, which `--publish` updates
         """
         if output_dir is None:
             return cls(PAPER / 'results', PAPER / 'images', PAPER / 'results.md')
@@ -89,6 +93,63 @@ def format_mean_sd(mean: float, sd: float, n: int, digits: int = 1, single_digit
     return f'{mean:{sign}.{digits if single_digits is None else single_digits}f}'
 
 
+# ## Comparing two models
+#
+# "Student A beats student B" is a claim about more digits and more seeds than we ran. Each
+# page records, for every model and seed, *which* test digits it got wrong. A and B of the same
+# seed started from the same weights and saw the same batches, so their difference is paired:
+# we resample the seeds, and the test digits, with replacement, 10,000 times, and take the
+# middle 95 % of the resampled mean difference in errors as the interval. A page writes
+# "beats" only when that interval excludes 0, and "within the noise" otherwise.
+
+# Resamples of the paired bootstrap, and the seed of its generator (the interval is deterministic)
+BOOTSTRAP_RESAMPLES = 10_000
+BOOTSTRAP_SEED = 0
+
+
+def paired_bootstrap(wrong_a: list[list[int]], wrong_b: list[list[int]], n_examples: int,
+                     resamples: int = BOOTSTRAP_RESAMPLES) -> dict:
+    """
+    ### Mean over seeds of (errors of B − errors of A), with its 95 % bootstrap interval
+
+    `wrong_a[s]` lists the test examples model A got wrong with seed `s`, likewise `wrong_b`.
+    Positive means A makes fewer errors than B.
+    """
+    import numpy as np
+    n_seeds = len(wrong_a)
+    assert n_seeds == len(wrong_b) and n_seeds > 0
+    # `difference[s, i]`: 1 where only B is wrong, -1 where only A is, 0 where both or neither
+    difference = np.zeros((n_seeds, n_examples))
+    for seed, (a, b) in enumerate(zip(wrong_a, wrong_b)):
+        np.add.at(difference[seed], np.asarray(b, dtype=np.int64), 1.0)
+        np.subtract.at(difference[seed], np.asarray(a, dtype=np.int64), 1.0)
+    generator = np.random.default_rng(BOOTSTRAP_SEED)
+    estimates = []
+    # In chunks, so that 10,000 resamples of 10,000 digits stay small in memory
+    for start in range(0, resamples, 500):
+        size = min(500, resamples - start)
+        # How often each seed and each example is drawn in each resample
+        seeds = generator.multinomial(n_seeds, [1 / n_seeds] * n_seeds, size=size)
+        examples = generator.multinomial(n_examples, [1 / n_examples] * n_examples, size=size)
+        estimates.append(((seeds @ difference) * examples).sum(1) / n_seeds)
+    low, high = np.quantile(np.concatenate(estimates), [0.025, 0.975])
+    return {'difference': float(difference.sum() / n_seeds), 'low': float(low), 'high': float(high)}
+
+
+def verdict(comparison: dict, better: str, worse: str) -> str:
+    """
+    ### The sentence a comparison allows: "beats", "is beaten by", or "within the noise"
+    """
+    difference, low, high = comparison['difference'], comparison['low'], comparison['high']
+    if difference < 0:
+        # Told from the side of the one that made fewer errors
+        better, worse, difference, low, high = worse, better, -difference, -high, -low
+    interval = f'{difference:.1f} fewer errors, 95 % interval {low:+.1f} to {high:+.1f}'
+    if low > 0:
+        return f'{better} beats {worse} ({interval})'
+    return f'{better} and {worse} are within the noise of each other ({interval})'
+
+
 # ## The run's record
 
 def machine() -> str:
@@ -104,12 +165,33 @@ def machine() -> str:
             f'torch {torch.__version__}, Python {platform.python_version()}')
 
 
+# Options that say where files are read and written, or that a run publishes or continues,
+# not what it computes; a results JSON's command leaves them out
+WHERE_OPTIONS = ('--output-dir', '--logs-dir', '--data-dir')
+HOW_FLAGS = ('--publish', '--resume')
+
+
+def what_it_computes(argv: list[str]) -> list[str]:
+    """
+    ### The command's arguments without `WHERE_OPTIONS` (and their values) and `HOW_FLAGS`
+    """
+    kept, skip = [], False
+    for argument in argv:
+        if skip:
+            skip = False
+        elif argument in HOW_FLAGS or argument.split('=')[0] in WHERE_OPTIONS:
+            skip = argument in WHERE_OPTIONS
+        else:
+            kept.append(argument)
+    return kept
+
+
 def run_record(page: str, argv: list[str] | None, started: float) -> dict:
     """
     ### What every results JSON records about its run
     """
-    argv = sys.argv[1:] if argv is None else argv
-    return {'command': ' '.join(['python -m', f'labml_nn_distill.paper.{page}', *argv]),
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return {'command': ' '.join(['python -m', f'labml_nn_distill.paper.{page}', *what_it_computes(argv)]),
             'machine': machine(), 'wall_time_s': round(time.perf_counter() - started, 1)}
 
 
@@ -225,17 +307,19 @@ def publish(page: str, results: dict, markdown: str, outputs: Outputs) -> bool:
     return True
 
 
-def run_page(page: str, results: dict, markdown, plot, output_dir: Path | None) -> dict:
+def run_page(page: str, results: dict, markdown, plot, output_dir: Path, to_repository: bool = False) -> dict:
     """
     ### How every page of the paper's wing ends
 
     Draw the plots, write the JSON and the page's block of the results page (`markdown` turns
-    the results into that block), print the block, and return the results.
+    the results into that block) into `output_dir`, and with `to_repository` (`--publish`)
+    into the committed places too; print the block, and return the results.
     """
-    outputs = Outputs.at(output_dir)
-    plot(results, outputs)
     block = markdown(results)
-    publish(page, results, block, outputs)
+    places = [Outputs.at(output_dir), Outputs.at(None)] if to_repository else [Outputs.at(output_dir)]
+    for outputs in places:
+        plot(results, outputs)
+        publish(page, results, block, outputs)
     print(block)
     return results
 
@@ -275,12 +359,8 @@ def study_markdown(results: dict) -> str:
 
 def publish_study(results: dict, output_dir: Path, argv: list[str]):
     """
-    ### Show the study on the results page, if it wrote to the repository's `results/`
-
-    A study written anywhere else (a test's folder, a user's experiment) leaves the page alone.
+    ### Show the study on the results page (`--publish`), with the plots it drew into `output_dir`
     """
-    if Path(output_dir).resolve() != PAPER.parent.parent / 'results':
-        return
     keep = ('dataset', 'seeds', 'temperature', 'alpha', 'label_smoothing', 'train_examples',
             'parameters', 'summary', 'wall_time_s', 'device', 'threads')
     record = {**{key: results[key] for key in keep if key in results},

@@ -61,7 +61,9 @@ batch-norm statistic, so a different checkpoint gives a different file), the dat
 name, normalisation, training images and labels, the views, and the device type (CUDA
 computes the logits in bfloat16). The file lives in the labml logs folder,
 `logs/teacher_cache/<digest>.pt`, so that a second study with the same teacher
-(`--teacher-run UUID`) reuses it instead of running the teacher again.
+(`--teacher-run UUID`) reuses it instead of running the teacher again. The file also holds
+its digest, and ends with the SHA-256 of its bytes like every torch file we write: a file
+that was damaged, edited, or copied under another file's name is computed again.
 """
 
 import hashlib
@@ -153,17 +155,21 @@ def cached_teacher_outputs(teacher: nn.Module, data: ImageData, augment: bool,
     device = data.train_images.device
     flip = augment and data.flip
     cache_dir = Path(cache_dir or Path(lab.get_experiments_path()) / 'teacher_cache')
-    path = cache_dir / f'{cache_key(teacher, data, flip, device)}.pt'
-    # Reuse the file when it is there and whole; a damaged one is computed again and replaced
+    key = cache_key(teacher, data, flip, device)
+    path = cache_dir / f'{key}.pt'
+    # Reuse the file when it is whole and holds its own key; another is computed again and replaced
     if path.is_file():
         try:
-            return load_torch(path, map_location=device)['logits']
-        except (CorruptFile, KeyError):
-            pass
+            cached = load_torch(path, map_location=device)
+            if cached['key'] == key:
+                return cached['logits']
+            print(f'warning: the teacher cache {path} holds the logits of key {cached["key"]}; computing them again.')
+        except (CorruptFile, KeyError) as error:
+            print(f'warning: the teacher cache {path} is unusable ({error}); computing it again.')
     # Run the teacher once per view; the file keeps the logits on the CPU, written through the
     # [one writer](files.html), so two studies writing it at once each rename a whole file
     logits = compute_teacher_logits(teacher, data, flip, batch_size)
-    save_torch(path, {'logits': logits.cpu(), 'teacher': type(teacher).__name__,
+    save_torch(path, {'logits': logits.cpu(), 'key': key, 'teacher': type(teacher).__name__,
                       'dataset': data.name, 'flip': flip})
     return logits
 

@@ -2,34 +2,54 @@ r"""
 ---
 title: The paper's experiments
 summary: >
-  The paper's other claims, each a page that runs on its own: why the soft term is scaled
-  by T^2, a sweep over the temperature, a student that never sees one digit, and an
-  ensemble of teachers; every number on the results page.
-order: [temperature_gradients, temperature_sweep, omitted_class, ensemble, results]
+  The paper's claims, each a page that runs on its own: its MNIST experiment on all 60,000
+  digits, what the soft targets hold, why the soft term is scaled by T^2, a sweep over the
+  temperature, small and one-sided transfer sets, a student that never sees one digit, an
+  ensemble of teachers, the paper's speech and JFT results, pitfalls, and every number on the
+  results page.
+order: [mnist, dark_knowledge, temperature_gradients, temperature_sweep, transfer_sets, omitted_class, ensemble, speech_and_jft, pitfalls, results]
 ---
 
 # The paper's experiments
 
 The [essay](../index.html) builds distillation and [the study](../experiment.html) measures
-it once. The paper makes more claims than that one table; each page here tests one of them
-on the embedded digits, runs on its own with `python -m labml_nn_distill.paper.<page>`,
-and writes what it measured to the [results page](results.html):
+it once, on 5,000 embedded digits with a small CNN teacher. The paper makes more claims than
+that one table; each page here tests one of them, runs on its own with
+`python -m labml_nn_distill.paper.<page>`, and writes what it measured to its output folder
+(`results/` by default; the committed [results page](results.html) changes only with
+`--publish`):
 
+* [The paper's MNIST experiment](mnist.html): its teacher and student on the full MNIST, the
+  paper's test errors beside ours; needs the full MNIST, fetched once with
+  `python -m labml_nn_distill.dataset fetch mnist`;
+* [Dark knowledge, shown](dark_knowledge.html): that teacher's probabilities for ambiguous
+  digits at several temperatures;
 * [Temperature and gradients](temperature_gradients.html): the soft-target gradient shrinks
   as $1/T^2$, which is why the loss multiplies it by $T^2$, and at high $T$ distillation is
   logit matching; checked with autograd, no training;
 * [Temperature sweep](temperature_sweep.html): the distilled student at $T$ from 1 to 20,
   beside the baseline and label smoothing;
+* [Small and one-sided transfer sets](transfer_sets.html): soft targets on 3 % of the
+  digits, and a student that only sees 7s and 8s;
 * [The omitted class](omitted_class.html): a student that never sees a 3 still recognises
   most 3s from the teacher's soft targets on other digits;
 * [An ensemble of teachers](ensemble.html): the averaged soft targets of several teachers,
   distilled into one student;
+* [Speech and JFT](speech_and_jft.html): the paper's large experiments, with its numbers, not
+  reproduced here;
+* [Pitfalls](pitfalls.html): where implementations quietly differ;
 * [Results](results.html): every number these pages and the study measured, regenerated
   from the committed JSON files.
 
-The pages share their teachers: training is deterministic, so a teacher with the same seed,
-epochs and training set is the same network, and a page takes it from an earlier page's
-labml run instead of training it again. What they share is defined below.
+The pages on the embedded digits choose on their 500 validation digits and report on the
+1,000 test digits; the full-MNIST pages choose on its 10,000 validation digits. Every
+comparison says whether its difference is larger than the noise of the seeds and the test
+digits ([how](../engineering/report.html#comparing-two-models)).
+
+The pages on the embedded digits share their teachers: training is deterministic, so a
+teacher with the same seed, epochs and training set is the same network, and a page takes
+it from an earlier page's labml run instead of training it again. What they share is
+defined below.
 """
 
 import argparse
@@ -39,7 +59,8 @@ import torch
 
 from labml_nn_distill.dataset import ImageData, load_mnist5k
 from labml_nn_distill.engineering.checkpoint import finished_run
-from labml_nn_distill.engineering.options import add_options
+from labml_nn_distill.engineering.checkpoint import use_logs_dir
+from labml_nn_distill.engineering.options import Parser, add_options
 from labml_nn_distill.large import MnistTeacher
 from labml_nn_distill.train import EPOCHS, TrainConfigs, evaluate, train
 
@@ -58,8 +79,9 @@ def setup(args: argparse.Namespace) -> tuple[ImageData, Path]:
     Each thread count is deterministic on its own, but may round differently from another.
     """
     torch.set_num_threads(args.threads)
-    from labml import lab
-    logs_dir = Path(args.logs_dir or lab.get_experiments_path()).resolve()
+    # `Parser` filled in and checked the logs folder; labml (and the teacher cache) write there
+    logs_dir = args.logs_dir
+    use_logs_dir(logs_dir)
     data = load_mnist5k(split_seed=0)
     if args.train_subset is not None:
         data.train_images = data.train_images[:args.train_subset]
@@ -90,10 +112,11 @@ def arguments(page: str, description: str, **defaults) -> argparse.ArgumentParse
     """
     ### The command line of a page: its own defaults, and the options every page has
 
-    A page adds its own options to the parser this returns.
+    A page adds its own options to the parser this returns. Every page writes into its
+    output folder, and into the committed results page only with `--publish`.
     """
-    parser = argparse.ArgumentParser(prog=f'python -m labml_nn_distill.paper.{page}', description=description)
-    add_options(parser, default_text={'output_dir': 'the committed files in labml_nn_distill/paper/',
-                                      'logs_dir': 'logs/ beside .labml.yaml'},
-                **defaults, threads=1, train_subset=None, output_dir=None, logs_dir=None)
+    parser = Parser(prog=f'python -m labml_nn_distill.paper.{page}', description=description)
+    add_options(parser, default_text={'logs_dir': 'logs/ of the checkout, or of the working directory'},
+                **defaults, threads=1, train_subset=None, output_dir=Path('results'), logs_dir=None,
+                publish=False)
     return parser

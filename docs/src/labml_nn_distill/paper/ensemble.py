@@ -33,7 +33,7 @@ distillation, and report the ensemble's own accuracy at $T = 1$.
 
 ## The experiment
 
-`python -m labml_nn_distill.ensemble` trains (or reuses, from the other pages' labml runs)
+`python -m labml_nn_distill.paper.ensemble` trains (or reuses, from the other pages' labml runs)
 one teacher per seed, then distils the same student, from the same initial weights and
 batch order, once from each teacher alone and once from their ensemble. The measured numbers
 are on the [results page](results.html):
@@ -49,11 +49,11 @@ import torch
 from torch import nn
 
 from labml_nn_distill import DistillationConfigs
-from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, pyplot,
-                                                 run_page, run_record, save_svg)
+from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, paired_bootstrap,
+                                                 pyplot, run_page, run_record, save_svg, verdict)
 from labml_nn_distill.paper import STUDENT_EPOCHS, TEACHER_EPOCHS, arguments, setup, trained_teacher
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import TrainConfigs, evaluate, train
+from labml_nn_distill.train import TrainConfigs, evaluate, mistakes, train
 
 
 class EnsembleTeacher(nn.Module):
@@ -89,18 +89,36 @@ def run(data, args, logs_dir) -> dict:
     teachers, results = {}, {'teachers': {}, 'students': {}}
     for seed in args.seeds:
         teachers[str(seed)], run_info = trained_teacher(data, seed, args.teacher_epochs, logs_dir)
-        results['teachers'][str(seed)] = {'test_errors': run_info['test_errors'], 'uuid': run_info['uuid']}
+        results['teachers'][str(seed)] = {'test_errors': run_info['test_errors'], 'uuid': run_info['uuid'],
+                                          'wrong': mistakes(teachers[str(seed)], data)}
     # The ensemble's own errors are those of its average at $T = 1$
-    ensemble_errors = evaluate(EnsembleTeacher(list(teachers.values()), 1.0), data)['errors']
-    results['teachers']['ensemble'] = {'test_errors': ensemble_errors}
+    average = EnsembleTeacher(list(teachers.values()), 1.0)
+    results['teachers']['ensemble'] = {'test_errors': evaluate(average, data)['errors'],
+                                       'wrong': mistakes(average, data)}
     # Distil from each teacher alone, then from the ensemble at the distillation temperature
     sources = {**teachers, 'ensemble': EnsembleTeacher(list(teachers.values()), args.temperature)}
     for name, teacher in sources.items():
-        result = train(MnistStudent(), data, configs, 'mnist5k_ensemble_distilled', teacher=teacher,
+        student = MnistStudent()
+        result = train(student, data, configs, 'mnist5k_ensemble_distilled', teacher=teacher,
                        logs_dir=logs_dir, extra_configs={'page': 'ensemble', 'teacher': name,
                                                          'teacher_seeds': args.seeds})
-        results['students'][name] = {'test_errors': result.test_errors, 'uuid': result.uuid}
+        results['students'][name] = {'test_errors': result.test_errors, 'uuid': result.uuid,
+                                     'wrong': mistakes(student, data)}
     return results
+
+
+def compare(results: dict, seeds: list[int], n_examples: int) -> dict:
+    """
+    ### The ensemble against single teachers, and its student against theirs
+
+    Paired over the test digits, with the single teachers (and their students) as the
+    samples that are resampled: how sure are we that the ensemble beats *a* single one?
+    """
+    comparisons = {}
+    for role in ('teachers', 'students'):
+        singles = [results[role][str(seed)]['wrong'] for seed in seeds]
+        comparisons[role] = paired_bootstrap([results[role]['ensemble']['wrong']] * len(singles), singles, n_examples)
+    return comparisons
 
 
 def summarize(results: dict, seeds: list[int]) -> dict:
@@ -138,6 +156,11 @@ def results_markdown(results: dict) -> str:
         '',
         html_table(['teacher', 'teacher test errors', 'distilled student test errors'], rows),
         '',
+        'Paired over the test digits and resampling the single teachers '
+        '([how](../engineering/report.html#comparing-two-models)): '
+        + verdict(results['comparisons']['teachers'], 'the ensemble', 'a single teacher') + '; '
+        + verdict(results['comparisons']['students'], "the ensemble's student", "a single teacher's student") + '.',
+        '',
         '![Test errors of teachers and of their students](images/ensemble.svg)',
     ])
 
@@ -169,7 +192,7 @@ def main(argv: list[str] | None = None) -> dict:
     ### Run, then write the JSON, the plot and the results block
     """
     started = time.perf_counter()
-    parser = arguments('ensemble', 'Distil an ensemble of teachers into one student.', seeds=[0, 1, 2],
+    parser = arguments('ensemble', 'Distil an ensemble of teachers into one student.', seeds=[0, 1, 2, 3, 4],
                        epochs=STUDENT_EPOCHS, teacher_epochs=TEACHER_EPOCHS, temperature=DistillationConfigs.temperature)
     args = parser.parse_args(argv)
     data, logs_dir = setup(args)
@@ -177,8 +200,9 @@ def main(argv: list[str] | None = None) -> dict:
     results = {'page': 'ensemble', 'seeds': args.seeds, 'epochs': args.epochs,
                'teacher_epochs': args.teacher_epochs, 'temperature': args.temperature,
                'alpha': DistillationConfigs.alpha, 'test_examples': len(data.test_labels),
-               'runs': runs, 'summary': summarize(runs, args.seeds), **run_record('ensemble', argv, started)}
-    return run_page('ensemble', results, results_markdown, plot, args.output_dir)
+               'runs': runs, 'summary': summarize(runs, args.seeds),
+               'comparisons': compare(runs, args.seeds, len(data.test_labels)), **run_record('ensemble', argv, started)}
+    return run_page('ensemble', results, results_markdown, plot, args.output_dir, args.publish)
 
 
 if __name__ == '__main__':

@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> dict:
     results = {'page': 'temperature_gradients', 'seeds': args.seeds, 'per_seed': per_seed,
                'summary': summarize(per_seed), 'batch_size': BATCH_SIZE, 'n_classes': N_CLASSES,
                'logit_scale': LOGIT_SCALE, **run_record('temperature_gradients', argv, started)}
-    return run_page('temperature_gradients', results, results_markdown, plot, args.output_dir)
+    return run_page('temperature_gradients', results, results_markdown, plot, args.output_dir, args.publish)
 
 
 if __name__ == '__main__':

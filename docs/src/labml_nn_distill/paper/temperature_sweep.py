@@ -46,12 +46,12 @@ import time
 from dataclasses import replace
 
 from labml_nn_distill import DistillationConfigs
-from labml_nn_distill.engineering.options import positive_float
-from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, pyplot,
-                                                 run_page, run_record, save_svg)
+from labml_nn_distill.engineering.options import valid_temperature
+from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, paired_bootstrap,
+                                                 pyplot, run_page, run_record, save_svg, verdict)
 from labml_nn_distill.paper import STUDENT_EPOCHS, TEACHER_EPOCHS, arguments, setup, trained_teacher
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import LABEL_SMOOTHING, TrainConfigs, train
+from labml_nn_distill.train import LABEL_SMOOTHING, TrainConfigs, mistakes, train
 
 # The temperatures of the sweep
 TEMPERATURES = [1.0, 2.0, 4.0, 8.0, 16.0, 20.0]
@@ -61,25 +61,29 @@ def run_seed(data, seed: int, args, logs_dir) -> dict:
     """
     ### Baseline, label smoothing and one distilled student per temperature, for one seed
 
-    Returns the test errors of each, keyed `baseline`, `label_smoothing` and `T=<t>`.
+    Returns the test errors of each, keyed `baseline`, `label_smoothing` and `T=<t>`, their
+    validation errors, and which test digits each got wrong.
     """
     teacher, teacher_run = trained_teacher(data, seed, args.teacher_epochs, logs_dir)
     student = TrainConfigs(epochs=args.epochs, seed=seed)
     extra = {'study_seed': seed, 'page': 'temperature_sweep'}
-    errors = {'teacher': teacher_run['test_errors']}
+    errors, valid, wrong = {'teacher': teacher_run['test_errors']}, {}, {}
+
+    def run(name: str, configs: TrainConfigs, experiment: str, **teacher_options):
+        model = MnistStudent()
+        result = train(model, data, configs, experiment, logs_dir=logs_dir, extra_configs=extra, **teacher_options)
+        errors[name], valid[name] = result.test_errors, result.history[-1]['valid_errors']
+        wrong[name] = mistakes(model, data)
+
     # The two controls: hard labels, and labels smoothed by $\epsilon$
-    errors['baseline'] = train(MnistStudent(), data, student, 'mnist5k_sweep_baseline',
-                               logs_dir=logs_dir, extra_configs=extra).test_errors
-    smoothing = replace(student, label_smoothing=LABEL_SMOOTHING)
-    errors['label_smoothing'] = train(MnistStudent(), data, smoothing, 'mnist5k_sweep_label_smoothing',
-                                      logs_dir=logs_dir, extra_configs=extra).test_errors
+    run('baseline', student, 'mnist5k_sweep_baseline')
+    run('label_smoothing', replace(student, label_smoothing=LABEL_SMOOTHING), 'mnist5k_sweep_label_smoothing')
     # A distilled student per temperature, same initial weights and batch order
+    extra = {**extra, 'teacher_run': teacher_run['uuid']}
     for temperature in args.temperatures:
         configs = replace(student, distillation=DistillationConfigs(temperature=temperature))
-        result = train(MnistStudent(), data, configs, 'mnist5k_sweep_distilled', teacher=teacher,
-                       logs_dir=logs_dir, extra_configs={**extra, 'teacher_run': teacher_run['uuid']})
-        errors[f'T={temperature:g}'] = result.test_errors
-    return errors
+        run(f'T={temperature:g}', configs, 'mnist5k_sweep_distilled', teacher=teacher)
+    return {**errors, 'valid': valid, 'wrong': wrong}
 
 
 def summarize(per_seed: dict, temperatures: list[float]) -> dict:
@@ -92,7 +96,46 @@ def summarize(per_seed: dict, temperatures: list[float]) -> dict:
         errors = [per_seed[seed][name] for seed in per_seed]
         fewer = [per_seed[seed]['label_smoothing'] - per_seed[seed][name] for seed in per_seed]
         summary[name] = {'errors': mean_sd(errors), 'fewer_than_label_smoothing': mean_sd(fewer)}
+        if name != 'teacher':
+            summary[name]['valid_errors'] = mean_sd([per_seed[seed]['valid'][name] for seed in per_seed])
     return summary
+
+
+def choose_temperature(summary: dict, temperatures: list[float]) -> str:
+    """
+    ### The temperature with the fewest mean validation errors; ties go to the higher one
+    """
+    return min((f'T={t:g}' for t in temperatures),
+               key=lambda name: (summary[name]['valid_errors'][0], -float(name[2:])))
+
+
+def compare(per_seed: dict, temperatures: list[float], chosen: str, n_examples: int) -> dict:
+    """
+    ### Paired bootstrap of each distilled student against both controls, and of the chosen $T$ against the others
+    """
+    def wrong(name):
+        return [per_seed[seed]['wrong'][name] for seed in per_seed]
+
+    pairs = [(f'T={t:g}', control) for t in temperatures for control in ('baseline', 'label_smoothing')]
+    pairs += [(chosen, f'T={t:g}') for t in temperatures if f'T={t:g}' != chosen]
+    return {f'{a} vs {b}': paired_bootstrap(wrong(a), wrong(b), n_examples) for a, b in pairs}
+
+
+def name_of(name: str) -> str:
+    return {'baseline': 'the baseline', 'label_smoothing': 'label smoothing'}.get(
+        name, f'distillation at {name.replace("=", " = ")}')
+
+
+def comparison_sentences(results: dict) -> list[str]:
+    """
+    ### The claims of the page, each worded as its interval allows
+    """
+    chosen = results['chosen']
+    sentences = [verdict(results['comparisons'][f'T={t:g} vs label_smoothing'], name_of(f'T={t:g}'), 'label smoothing')
+                 for t in results['temperatures']]
+    sentences += [verdict(results['comparisons'][key], name_of(chosen), name_of(key.split(' vs ')[1]))
+                  for key in results['comparisons'] if key.startswith(f'{chosen} vs T=')]
+    return sentences
 
 
 def results_markdown(results: dict) -> str:
@@ -111,19 +154,26 @@ def results_markdown(results: dict) -> str:
     names = ['teacher', 'baseline', 'label_smoothing', *[f'T={t:g}' for t in results['temperatures']]]
     labels = {'teacher': 'teacher', 'baseline': 'baseline student (labels)',
               'label_smoothing': f'label smoothing ε = {results["label_smoothing"]:g}'}
-    rows = [[labels.get(name, f'distilled, {name.replace("=", " = ")}'), errors(name),
-             '' if name == 'teacher' else fewer(name)] for name in names]
+    rows = [[labels.get(name, f'distilled, {name.replace("=", " = ")}'),
+             '' if name == 'teacher' else format_mean_sd(*summary[name]['valid_errors'], n, single_digits=0),
+             errors(name), '' if name == 'teacher' else fewer(name)] for name in names]
     return '\n'.join([
         '## Temperature sweep',
         '',
         f'From [temperature_sweep.py](temperature_sweep.py): `{results["command"]}` '
         f'(seeds {", ".join(map(str, results["seeds"]))}; students {results["epochs"]} epochs, '
-        f'teachers {results["teacher_epochs"]}; {results["train_examples"]:,} training and '
-        f'{test_size:,} test digits; {results["wall_time_s"]} s on {results["machine"]}). '
-        f'Test errors out of {test_size:,}, mean ± sd over seeds; the last column is the '
-        f'paired number of errors fewer than label smoothing (positive is better).',
+        f'teachers {results["teacher_epochs"]}; {results["train_examples"]:,} training, '
+        f'{results["valid_examples"]:,} validation and {test_size:,} test digits; {results["wall_time_s"]} s '
+        f'on {results["machine"]}). Errors out of {results["valid_examples"]:,} and {test_size:,}, mean ± sd '
+        f'over seeds; the last column is the paired number of test errors fewer than label smoothing '
+        f'(positive is better).',
         '',
-        html_table(['model', 'test errors', 'fewer errors than label smoothing'], rows),
+        html_table(['model', 'validation errors', 'test errors', 'fewer test errors than label smoothing'], rows),
+        '',
+        f'Validation chooses {results["chosen"].replace("=", " = ")}. Paired over seeds and test digits '
+        f'([how](../engineering/report.html#comparing-two-models)):',
+        '',
+        '\n'.join(f'* {sentence}' for sentence in comparison_sentences(results)) + '.',
         '',
         '![Test errors against temperature](images/temperature_sweep.svg)',
     ])
@@ -161,19 +211,22 @@ def main(argv: list[str] | None = None) -> dict:
     """
     started = time.perf_counter()
     parser = arguments('temperature_sweep', 'Distil the student at several temperatures.',
-                       seeds=[0, 1, 2], epochs=STUDENT_EPOCHS, teacher_epochs=TEACHER_EPOCHS)
-    parser.add_argument('--temperatures', type=positive_float, nargs='+', default=TEMPERATURES,
+                       seeds=[0, 1, 2, 3, 4], epochs=STUDENT_EPOCHS, teacher_epochs=TEACHER_EPOCHS)
+    parser.add_argument('--temperatures', type=valid_temperature, nargs='+', default=TEMPERATURES,
                         help='temperatures of the distilled students (default: 1 2 4 8 16 20)')
     args = parser.parse_args(argv)
     data, logs_dir = setup(args)
     per_seed = {str(seed): run_seed(data, seed, args, logs_dir) for seed in args.seeds}
+    summary = summarize(per_seed, args.temperatures)
+    chosen = choose_temperature(summary, args.temperatures)
     results = {'page': 'temperature_sweep', 'seeds': args.seeds, 'temperatures': args.temperatures,
                'epochs': args.epochs, 'teacher_epochs': args.teacher_epochs, 'alpha': DistillationConfigs.alpha,
                'label_smoothing': LABEL_SMOOTHING, 'train_examples': len(data.train_labels),
-               'test_examples': len(data.test_labels), 'per_seed': per_seed,
-               'summary': summarize(per_seed, args.temperatures),
+               'valid_examples': len(data.valid_labels), 'test_examples': len(data.test_labels),
+               'per_seed': per_seed, 'summary': summary, 'chosen': chosen,
+               'comparisons': compare(per_seed, args.temperatures, chosen, len(data.test_labels)),
                **run_record('temperature_sweep', argv, started)}
-    return run_page('temperature_sweep', results, results_markdown, plot, args.output_dir)
+    return run_page('temperature_sweep', results, results_markdown, plot, args.output_dir, args.publish)
 
 
 if __name__ == '__main__':
