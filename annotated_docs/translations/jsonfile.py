@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from json.decoder import scanstring
 from pathlib import Path
+from typing import NamedTuple
 
 _WHITESPACE = " \t\n\r"
 # Far above any page's translation (the largest today is ~60 kB); a file this big is a
@@ -21,7 +22,11 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 # Deeper than any flat file needs; deeper values make the standard parser recurse too far.
 MAX_DEPTH = 100
 BYTE_ORDER_MARK = "\ufeff"
-_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_STRING_PATTERN = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_BRACKET_OR_STRING = re.compile(_STRING_PATTERN + r"|[\[\]{}]")
+_SPACE = re.compile(r"[ \t\n\r]*")
+_COLON = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
+_COMMA = re.compile(r"[ \t\n\r]*,?")
 
 
 class TranslationFileError(ValueError):
@@ -34,8 +39,7 @@ class TranslationFileError(ValueError):
         self.column = column
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):     # a tuple: a file may have 100,000 of them
     """One `"key": value` pair as written in the file."""
     key: str
     value: object          # a str when the file is well formed; anything JSON otherwise
@@ -102,46 +106,57 @@ def _skip_whitespace(text: str, position: int) -> int:
     return position
 
 
+class _Pairs(list):
+    """A JSON object as its (key, value) pairs in file order, duplicates kept."""
+
+
+def _pairs(pairs: list) -> _Pairs:
+    return _Pairs(pairs)
+
+
 def parse(text: str) -> TranslationFile:
     """Parse a flat JSON object, keeping each entry's source text and line.
 
     Raises TranslationFileError (with line and column) for invalid JSON or a value that is
     not an object. Values of any JSON type are accepted here; checking them is not our job.
+    Linear in the file's size: the standard parser reads the values, then one pass of
+    regular expressions finds where each entry's text lies.
     """
     byte_order_mark = text.startswith(BYTE_ORDER_MARK)
     if byte_order_mark:
         text = text[1:]
     try:
-        json.loads(text)    # the standard parser's message and position for invalid JSON
+        # the standard parser's message and position for invalid JSON
+        document = json.loads(text, object_pairs_hook=_pairs)
     except json.JSONDecodeError as error:
         raise TranslationFileError(f"invalid JSON: {error.msg}", error.lineno, error.colno)
     except RecursionError:
         line, column = _too_deep(text)
         raise TranslationFileError(f"values nested more than {MAX_DEPTH} deep; a translation "
                                    "is a string", line, column) from None
-    decoder = json.JSONDecoder()
     position = _skip_whitespace(text, 0)
-    if text[position] != "{":
+    if not isinstance(document, _Pairs):
         line, column = _line_and_column(text, position)
         raise TranslationFileError(
             "expected a JSON object {\"English\": \"translation\", ...} at the top level", line, column)
     position += 1
+    decoder = json.JSONDecoder(object_pairs_hook=None)
     entries: list[Entry] = []
     line, counted = 1, 0        # lines counted up to `counted`: linear in the file's size
-    while True:
-        position = _skip_whitespace(text, position)
-        if text[position] == "}":
-            break
-        start = position
-        key, position = scanstring(text, position + 1)
-        position = _skip_whitespace(text, position) + 1           # past ':'
-        value, position = decoder.raw_decode(text, _skip_whitespace(text, position))
+    for key, value in document:
+        start = _SPACE.match(text, position).end()
+        # json's own C scanner finds where each string ends
+        value_start = _COLON.match(text, scanstring(text, start + 1)[1]).end()
+        if isinstance(value, str):
+            end = scanstring(text, value_start + 1)[1]
+        else:
+            end = decoder.raw_decode(text, value_start)[1]
+            if isinstance(value, _Pairs):
+                value = dict(value)
+        position = _COMMA.match(text, end).end()
         line += text.count("\n", counted, start)
         counted = start
-        entries.append(Entry(key, value, line, text[start:position]))
-        position = _skip_whitespace(text, position)
-        if text[position] == ",":
-            position += 1
+        entries.append(Entry(key, value, line, text[start:end]))
     return TranslationFile(entries, sniff_style(text, byte_order_mark), text)
 
 
