@@ -284,7 +284,8 @@ def _render_page(file: Path, root: SourceRoot, entry: dict, lang: str, scanned: 
     output = render.output_path(page_name, lang)
     run.produce(output, digest, make)
     if output not in run.problems:      # reused: its problems are the ones found when made
-        run.problems[output] = [Problem(*fields) for fields in run.old["problems"].get(output, [])]
+        run.problems[output] = [Problem(str(run.translations_root / file), *fields)
+                                for file, *fields in run.old["problems"].get(output, [])]
     run.result.problems += run.problems[output]
 
 
@@ -390,7 +391,10 @@ def _render_fixed(localised: Localised, run: _Build) -> None:
 # ------------------------------------------------------------------ 4. manifest, then swap
 
 def write_manifest(scanned: Scanned, run: _Build) -> None:
-    problems = {output: [list(astuple(problem)) for problem in found]
+    # a problem's file relative to the translations folder: the manifest, like every
+    # output, does not depend on where the checkout lives
+    problems = {output: [[_relative(problem.file, run.translations_root), *astuple(problem)[1:]]
+                         for problem in found]
                 for output, found in run.problems.items() if found}
     manifest = {"version": MANIFEST_VERSION, "sources": scanned.entries, "outputs": run.outputs,
                 "problems": problems}
@@ -475,6 +479,13 @@ def _read_manifest(out_dir: Path) -> dict:
         return empty    # a page reused without its problems would hide them
     return {"sources": manifest.get("sources", {}), "outputs": manifest.get("outputs", {}),
             "problems": manifest["problems"]}
+
+
+def _relative(file: str, folder: Path) -> str:
+    try:
+        return Path(file).relative_to(folder).as_posix()
+    except ValueError:
+        return file         # absolute: joined to the folder, it stays itself
 
 
 def _source_copy(file: Path, root: SourceRoot) -> str:
