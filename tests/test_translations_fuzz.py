@@ -10,12 +10,12 @@ and random Unicode including lone surrogates, controls and bidi marks. Bounded f
 """
 import json
 import re
-import shutil
 import tempfile
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -189,13 +189,20 @@ The loss of `soft_targets` at `temperature`, see [the large model](large.html).
 
 x = 1
 '''
-SOURCE = Path(tempfile.mkdtemp(prefix="fuzz-source-"))
-(SOURCE / "page.py").write_text(PAGE, encoding="utf-8")
-(SOURCE / "large.py").write_text('"""\n---\ntitle: Large\n---\n\nLarge.\n"""\n', encoding="utf-8")
-SECTION = next(section for section in load_page(SOURCE / "page.py", SOURCE).sections
-               if len(section.fragments) == 2)
-SECTION_KEY, CODE = SECTION.translation_key, list(SECTION.fragments)   # `soft_targets`, `temperature`
-assert SECTION_KEY in english_keys_by_page(SOURCE)["page"]
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    """A two-page tutorial, and the page's section with two code placeholders: its key and
+    the two fragments (`soft_targets`, `temperature`)."""
+    folder = tmp_path_factory.mktemp("fuzz-source")
+    (folder / "page.py").write_text(PAGE, encoding="utf-8")
+    (folder / "large.py").write_text('"""\n---\ntitle: Large\n---\n\nLarge.\n"""\n',
+                                     encoding="utf-8")
+    section = next(section for section in load_page(folder / "page.py", folder).sections
+                   if len(section.fragments) == 2)
+    assert section.translation_key in english_keys_by_page(folder)["page"]
+    return folder, section.translation_key, list(section.fragments)
 
 
 def section_of(page: str) -> str:
@@ -204,30 +211,28 @@ def section_of(page: str) -> str:
 
 
 @FUZZ_BUILDS
-@given(st.data())
-def test_build_never_raises_and_the_page_holds_each_code_fragment_once(data):
-    value = data.draw(translation_of(SECTION_KEY))
+@given(data=st.data())
+def test_build_never_raises_and_the_page_holds_each_code_fragment_once(source, data):
+    folder_of_source, section_key, code = source
+    value = data.draw(translation_of(section_key))
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        write_catalog(root / "translations", "page", {SECTION_KEY: value, "Fuzzed page": value})
-        result = build(SOURCE, root / "docs", root / "translations")
+        write_catalog(root / "translations", "page", {section_key: value, "Fuzzed page": value})
+        result = build(folder_of_source, root / "docs", root / "translations")
         for problem in result.problems:
             str(problem).encode("utf-8")
         page = (root / "docs" / "si" / "page.html").read_text(encoding="utf-8")
         english = (root / "docs" / "page.html").read_text(encoding="utf-8")
         section = section_of(page)
-        for fragment in CODE:
+        for fragment in code:
             assert section.count(fragment) == 1, (fragment, section)
         assert "_^_" not in page
         if 'lang="en"' in section[:40]:          # shown in English: exactly the English notes
             assert section_of(english).split("</a>", 1)[1].strip() in section
         else:
             notes = section.split('<a class="permalink"', 1)[1].split("</a>", 1)[1]
-            notes = notes.replace(CODE[0], "").replace(CODE[1], "")
-            assert_allowed(notes, SECTION_KEY)
+            notes = notes.replace(code[0], "").replace(code[1], "")
+            assert_allowed(notes, section_key)
         for forbidden in ("<script", "javascript:", " onclick=", " style=", "\u202e"):
             assert page.count(forbidden) == english.count(forbidden), forbidden
 
-
-def teardown_module():
-    shutil.rmtree(SOURCE, ignore_errors=True)
