@@ -224,6 +224,22 @@ def students(data: ImageData, teacher: nn.Module, progress: Progress, args) -> N
                          'mnist_paper_student', teacher=teacher, extra=extra)
 
 
+def wall_times(logs_dir: Path, models: dict) -> dict:
+    """
+    ### Each model's wall time from its labml run folder, kills and restarts included
+
+    From the first start of the run (its first `run.yaml`; labml keeps the earlier ones as
+    `run.yaml.0`, ... when a run continues) to its final `model.pt`; with the number of restarts.
+    """
+    times = {}
+    for name, model in models.items():
+        folder = next(Path(logs_dir).glob(f'*/{model["uuid"]}'))
+        starts = [path.stat().st_mtime for path in folder.glob('run.yaml*')]
+        final = max(path.stat().st_mtime for path in folder.glob('checkpoints/*/model.pt'))
+        times[name] = {'seconds': round(final - min(starts), 1), 'restarts': len(starts) - 1}
+    return times
+
+
 def best_on_validation(models: dict, temperatures: list[float], prefix: str = '') -> str:
     """
     ### The temperature with the fewest validation errors; ties go to the higher temperature
@@ -267,6 +283,8 @@ def results_markdown(results: dict) -> str:
              str(models[name]['test_errors'])]
             for name in ['tiny_baseline', *[f'tiny_T={t:g}' for t in results['tiny_temperatures']]]]
     minutes = results['model_seconds'] / 60
+    restarted = [name for name, time in results['wall_times'].items() if time['restarts']]
+    restarts = (f'; {", ".join(restarted)} killed and resumed, the time between included' if restarted else '')
     gap = summary['gap_closed']
     curve = models['teacher']['valid_curve']
     checkpoints = [epoch for epoch in range(10, len(curve) + 1, 10)] or [len(curve)]
@@ -277,7 +295,8 @@ def results_markdown(results: dict) -> str:
         f'From [mnist.py](mnist.py): `{results["command"]}` (seed {results["seed"]}; teacher '
         f'{results["teacher_epochs"]} epochs, students {results["epochs"]}; {results["train_examples"]:,} '
         f'training, {results["valid_examples"]:,} validation and {results["test_examples"]:,} test digits; '
-        f'the models trained for {minutes:.1f} minutes in all on {results["machine"]}). '
+        f'{minutes:.1f} minutes of wall time for all its models together, each from its start to its '
+        f'final checkpoint, on {results["machine"]}, a machine shared with other jobs{restarts}). '
         f'Test errors out of {results["test_examples"]:,}, one seed.',
         '',
         html_table(['model', 'paper', 'ours', 'ours − paper'], rows),
@@ -359,7 +378,8 @@ def main(argv: list[str] | None = None) -> dict:
                'tiny_hidden': TINY_HIDDEN, 'alpha': DistillationConfigs.alpha,
                'train_examples': len(data.train_labels), 'valid_examples': len(data.valid_labels),
                'test_examples': len(data.test_labels), 'models': models,
-               'model_seconds': round(sum(model['seconds'] for model in models.values()), 1),
+               'wall_times': (times := wall_times(logs_dir, models)),
+               'model_seconds': round(sum(time['seconds'] for time in times.values()), 1),
                'summary': summarize(models, args.temperatures, args.tiny_temperatures),
                **run_record('mnist', argv, started)}
     return run_page('mnist', results, results_markdown, plot, args.output_dir, args.publish)
