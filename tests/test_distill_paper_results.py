@@ -85,11 +85,19 @@ def test_study_block_is_rendered_from_the_committed_study_json():
         assert (PAPER / 'images' / f'experiment_{name}.svg').read_text().lstrip().startswith('<?xml')
 
 
-def test_study_elsewhere_leaves_the_results_page_alone(tmp_path):
-    from labml_nn_distill.engineering.report import publish_study
-    before = (PAPER / 'results.md').read_bytes()
-    publish_study({}, tmp_path, [])
-    assert (PAPER / 'results.md').read_bytes() == before and not any(tmp_path.iterdir())
+def test_page_without_publish_leaves_the_results_page_alone(tmp_path):
+    from labml_nn_distill.engineering.report import run_page
+    before = snapshot_of_paper()
+    drawn = []
+    run_page('x', {'n': 1}, lambda results: f'n = {results["n"]}', lambda results, outputs: drawn.append(outputs),
+             tmp_path)
+    assert snapshot_of_paper() == before
+    assert [outputs.images_dir for outputs in drawn] == [tmp_path / 'images']
+    assert 'n = 1' in (tmp_path / 'results.md').read_text() and (tmp_path / 'x.json').is_file()
+
+
+def snapshot_of_paper() -> dict:
+    return {path: path.read_bytes() for path in PAPER.rglob('*') if path.is_file() and '__pycache__' not in path.parts}
 
 
 def test_study_plots_are_byte_for_byte_deterministic(tmp_path):

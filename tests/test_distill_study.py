@@ -154,7 +154,7 @@ def test_checkpoints_are_never_overwritten(tmp_path):
     path = save_final(tmp_path, 10, {'model': {}})
     with pytest.raises(Exception, match='overwrite'):
         save_final(tmp_path, 10, {'model': {'changed': torch.zeros(1)}})
-    assert torch.load(path, weights_only=True) == {'model': {}}
+    assert torch.load(path, weights_only=True) == {'model': {}, 'run': tmp_path.name, 'step': 10}
     assert [p.name for p in path.parent.iterdir()] == ['model.pt']
 
 
