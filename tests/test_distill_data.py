@@ -13,11 +13,13 @@ from labml_nn_distill.dataset import (ImageData, UserError, batches, load_datase
                                       random_shift, stratified_split)
 
 
-def test_mnist5k_split_is_stratified_400_train_100_test_per_class():
+def test_mnist5k_split_is_stratified_350_train_50_valid_100_test_per_class():
     data = load_mnist5k(split_seed=0)
-    assert data.train_images.shape == (4000, 1, 28, 28)
+    assert data.train_images.shape == (3500, 1, 28, 28)
+    assert data.valid_images.shape == (500, 1, 28, 28)
     assert data.test_images.shape == (1000, 1, 28, 28)
-    assert torch.bincount(data.train_labels).tolist() == [400] * 10
+    assert torch.bincount(data.train_labels).tolist() == [350] * 10
+    assert torch.bincount(data.valid_labels).tolist() == [50] * 10
     assert torch.bincount(data.test_labels).tolist() == [100] * 10
     assert 0.0 <= data.train_images.min() and data.train_images.max() <= 1.0
 
@@ -26,7 +28,9 @@ def test_mnist5k_split_is_disjoint_shuffled_and_seeded():
     first, again, other = load_mnist5k(0), load_mnist5k(0), load_mnist5k(1)
     # No test image appears in the training set (the 5,000 digits are distinct images)
     train_rows = {row.numpy().tobytes() for row in first.train_images.flatten(1)}
-    assert not any(row.numpy().tobytes() in train_rows for row in first.test_images.flatten(1))
+    valid_rows = {row.numpy().tobytes() for row in first.valid_images.flatten(1)}
+    assert not any(row.numpy().tobytes() in train_rows | valid_rows for row in first.test_images.flatten(1))
+    assert not valid_rows & train_rows
     # Classes are mixed, not sorted as in the file
     assert len(set(first.train_labels[:50].tolist())) > 5
     assert torch.equal(first.train_labels, again.train_labels)
@@ -141,9 +145,14 @@ def test_mnist_loader_reads_torchvision_raw_files(tmp_path):
 
 def test_missing_data_without_download_names_what_is_missing(tmp_path):
     with pytest.raises(UserError) as error:
+        load_dataset('cifar10', tmp_path, download=False)
+    message = str(error.value)
+    assert str(tmp_path) in message and 'cifar-10-batches-py' in message and 'internet' in message
+    # The full MNIST names both ways to get it: the fetch command and torchvision's raw files
+    with pytest.raises(UserError) as error:
         load_dataset('mnist', tmp_path, download=False)
     message = str(error.value)
-    assert str(tmp_path) in message and 'MNIST/raw' in message and 'internet' in message
+    assert 'fetch mnist' in message and str(tmp_path / 'MNIST' / 'raw') in message
 
 
 def test_missing_data_when_download_fails_names_what_is_missing(tmp_path, monkeypatch):
