@@ -33,8 +33,9 @@ maintainers pass, also puts the study on the committed [results page](paper/resu
 With several seeds (`--seeds 0 1 2`) the table shows mean $\pm$ standard deviation over
 seeds, and the *paired gain*: the distilled student's accuracy minus the baseline's, seed by
 seed (both students of a seed start from the same weights), then averaged.
-The train/test split of the embedded digits is always the one of `--split-seed`, so a
-teacher never sees the test images of another seed's students.
+The split of the embedded digits into training, validation and test digits is always the
+one of `--split-seed`, so a teacher never sees the test images of another seed's students.
+The study itself chooses nothing; the pages that do choose on the validation digits.
 """
 
 import argparse
@@ -459,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         distributed.finish()
         # Another study may write the output folder from now on
-        args.output_lock.close()
+        if args.output_lock is not None:
+            args.output_lock.close()
     return 0
 
 

@@ -16,7 +16,8 @@ models.
 * `MnistTeacher`, for $1 \times 28 \times 28$ digits: two stages of two $3 \times 3$
   convolutions and a max-pool, then a dropout-regularised classifier. About 1.7M parameters,
   more than the student MLP, and above all a better *prior* for images: convolutions share
-  weights across positions, so it generalises from 3,500 digits far better than an MLP.
+  weights across positions, which suits a few thousand digits better than an MLP's
+  independent weight per pixel.
   It is **not the paper's teacher**, which is a fully connected 784-1200-1200-10 network
   trained on all 60,000 digits; we use a CNN because the default study has only the
   embedded 5,000 digits and a few minutes of CPU. [The paper's MNIST experiment](paper/mnist.html)

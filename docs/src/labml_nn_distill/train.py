@@ -42,8 +42,8 @@ from labml_nn_distill.engineering.teacher_cache import teacher_outputs
 
 # Label smoothing $\epsilon$ of the control run, the common default
 LABEL_SMOOTHING = 0.1
-# Epochs of (teacher, students) per dataset; mnist5k's fit the whole study in under 3 minutes
-# on 2 CPU cores
+# Epochs of (teacher, students) per dataset; mnist5k's keep the whole study to a few minutes
+# on 2 CPU cores (its wall time is on the results page)
 EPOCHS = {'mnist5k': (15, 30), 'mnist': (10, 20), 'cifar10': (30, 30)}
 
 

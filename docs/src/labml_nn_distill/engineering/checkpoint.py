@@ -331,7 +331,8 @@ def read_checkpoint(path: Path, run_path: Path) -> dict:
     damaged one: `CorruptFile` either way.
     """
     checkpoint = load_torch(path)
-    run, step = checkpoint.get('run'), checkpoint.get('step')
+    # A checkpoint written before checkpoints recorded their run is taken as its folder's
+    run, step = checkpoint.get('run', run_path.name), checkpoint.get('step')
     if run != run_path.name or str(step) != path.parent.name:
         raise CorruptFile(f'{path} was written by run {run} at step {step}, not by run {run_path.name} '
                           f'at step {path.parent.name}')

@@ -37,6 +37,7 @@ page and its JSON and plots in `paper/` change only with `--publish`.
 
 import argparse
 import math
+import os
 import tempfile
 from pathlib import Path
 
@@ -159,7 +160,8 @@ class Parser(argparse.ArgumentParser):
     ### An `ArgumentParser` that also checks seeds and folders, and locks the output folder
 
     After parsing, `logs_dir` is an absolute path (the default filled in), and
-    `output_lock` holds the output folder's lock for as long as the command runs.
+    `output_lock` holds the output folder's lock for as long as the command runs (`None` in
+    the processes of a distributed run that write nothing).
     """
 
     def parse_args(self, args=None, namespace=None):
@@ -177,7 +179,9 @@ class Parser(argparse.ArgumentParser):
                 check_writable(parsed.logs_dir, '--logs-dir')
             if options.get('output_dir') is not None:
                 check_writable(parsed.output_dir, '--output-dir')
-                parsed.output_lock = lock_folder(parsed.output_dir, 'The output folder')
+                # Under torchrun only the first process (`RANK` 0) writes results
+                parsed.output_lock = (lock_folder(parsed.output_dir, 'The output folder')
+                                      if os.environ.get('RANK', '0') == '0' else None)
         except UserError as error:
             self.error(str(error))
         return parsed

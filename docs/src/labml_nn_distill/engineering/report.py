@@ -138,7 +138,7 @@ def paired_bootstrap(wrong_a: list[list[int]], wrong_b: list[list[int]], n_examp
 
 def verdict(comparison: dict, better: str, worse: str) -> str:
     """
-    ### The sentence a comparison allows: "beats", "is beaten by", or "within the noise"
+    ### The sentence a comparison allows: "beats" or "within the noise", told from the side of the one with fewer errors
     """
     difference, low, high = comparison['difference'], comparison['low'], comparison['high']
     if difference < 0:

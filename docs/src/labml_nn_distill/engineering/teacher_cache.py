@@ -44,12 +44,10 @@ operation, `logits[view, indices]`.
 `--teacher-outputs exact` keeps the exact path: the teacher runs on every augmented batch
 the student sees. `cached`, the default, is exact for the default study (its students see
 no augmentation) and approximate only where the run shifts its images (the CIFAR-10
-students). The saving, measured by `benchmarks/bench_step.py` on two CPU cores with
-labml_nn's own CIFAR-10 models and a batch of 64: labml_nn's step, which runs the teacher on
-every batch, took 242 ms; ours with the teacher run on the batch 271 ms; ours with cached
-logits 83 ms, 3.0 times as many images per second as labml_nn's step. The teacher's
-forward pass is about two thirds of an exact step (271 ms with it, 83 ms without), and
-caching removes it. On the default study the saving is
+students). What it saves is the teacher's forward pass, most of an exact step when the
+teacher is large: `benchmarks/bench_step.py` times a step with labml_nn's own CIFAR-10
+models both ways, against labml_nn's own step, in one process, and `benchmarks/README.md`
+has its numbers and the load they were measured under. On the default study the saving is
 small in seconds (its teacher is a small CNN and the student an MLP), but it is there on
 every distilled epoch.
 

@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> dict:
     test_logits = predict(teacher, data, data.test_images).double()
     confidence = torch.softmax(test_logits, -1).max(-1).values
     chosen = confidence.argsort()[:DIGITS].tolist()
+    # Each digit with its pixels (0 to 255), so that the plot can be drawn from the JSON alone
     digits = [{'index': i, 'label': int(data.test_labels[i]),
+               'pixels': (data.test_images[i, 0] * 255).round().int().tolist(),
                'probabilities': {f'{t:g}': soft_targets(test_logits[i], t).exp().tolist() for t in SHOWN}}
               for i in chosen]
     train_logits = predict(teacher, data, data.train_images).double()
@@ -91,9 +93,7 @@ def main(argv: list[str] | None = None) -> dict:
                'train_examples': len(data.train_labels), 'shown': SHOWN, 'digits': digits,
                'entropy': {f'{t:g}': mean_entropy(train_logits, t) for t in ENTROPY_TEMPERATURES},
                'uniform_entropy': math.log(10), **run_record('dark_knowledge', argv, started)}
-    # The images are drawn from the data, which the JSON does not hold
-    images = {i: data.test_images[i, 0].tolist() for i in chosen}
-    return run_page('dark_knowledge', results, results_markdown, lambda r, o: plot(r, o, images), args.output_dir, args.publish)
+    return run_page('dark_knowledge', results, results_markdown, plot, args.output_dir, args.publish)
 
 
 def results_markdown(results: dict) -> str:
@@ -107,8 +107,8 @@ def results_markdown(results: dict) -> str:
             top = sorted(range(10), key=lambda k: -probabilities[k])[:3]
             rows.append([f'test #{digit["index"]} (a {digit["label"]})', f'{t:g}',
                          ', '.join(f'{k}: {probabilities[k]:.3g}' for k in top)])
-    entropy = [[f'{float(t):g}', f'{value:.3f}', f'{100 * value / results["uniform_entropy"]:.0f} %']
-               for t, value in results['entropy'].items()]
+    entropy = [[f'{t:g}', f'{value:.3f}', f'{100 * value / results["uniform_entropy"]:.0f} %']
+               for t, value in entropy_curve(results)]
     return '\n'.join([
         '## Dark knowledge, shown',
         '',
@@ -129,7 +129,14 @@ def results_markdown(results: dict) -> str:
     ])
 
 
-def plot(results: dict, outputs: Outputs, images: dict):
+def entropy_curve(results: dict) -> list[tuple[float, float]]:
+    """
+    ### The entropies by increasing temperature (JSON keeps its keys in text order)
+    """
+    return sorted((float(t), value) for t, value in results['entropy'].items())
+
+
+def plot(results: dict, outputs: Outputs):
     """
     ### Each digit beside its bars at each temperature; the entropy against $T$
     """
@@ -140,7 +147,7 @@ def plot(results: dict, outputs: Outputs, images: dict):
     width = 0.8 / len(results['shown'])
     colors = ['black', 'tab:blue', 'tab:orange', 'tab:green']
     for row, digit in zip(axes, digits):
-        row[0].imshow(images[digit['index']], cmap='gray_r')
+        row[0].imshow(digit['pixels'], cmap='gray_r', vmin=0, vmax=255)
         row[0].set_axis_off()
         row[0].set_title(f'#{digit["index"]}, a {digit["label"]}', fontsize=10)
         for k, t in enumerate(results['shown']):
@@ -154,8 +161,8 @@ def plot(results: dict, outputs: Outputs, images: dict):
     save_svg(figure, outputs.images_dir / 'dark_knowledge.svg')
 
     figure, axis = plt.subplots(figsize=(6, 3.8))
-    temperatures = [float(t) for t in results['entropy']]
-    axis.plot(temperatures, list(results['entropy'].values()), 'o-', color='tab:green', label='soft targets')
+    temperatures, entropies = zip(*entropy_curve(results))
+    axis.plot(temperatures, entropies, 'o-', color='tab:green', label='soft targets')
     axis.axhline(results['uniform_entropy'], color='gray', linestyle='--', label='uniform')
     axis.set_xscale('log', base=2)
     axis.set_xticks(temperatures, [f'{t:g}' for t in temperatures])
