@@ -48,7 +48,10 @@ def plain_text(fragment: str) -> str:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
+    """A heading's anchor as GitHub makes it for the same Markdown: apostrophes dropped
+    ("The paper's" -> `the-papers`), every other run of non-alphanumerics one hyphen."""
+    text = re.sub(r"['\u2019]", "", text.lower())
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60].strip("-")
 
 
 def heading_ids(english_html: str, shown_html: str, section_anchor: str, taken: set[str]) -> list[str]:

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from . import code, sections
 from .errors import BuildError
 from .notes import render_notes
+from .outline import slug
 from .paths import INDEX, page_path
 from .placeholders import protect
 
@@ -238,11 +239,8 @@ _TAG = re.compile(r"<[^>]*>")
 def _anchor(notes_html: str, number: int, taken: set[str]) -> str:
     """A heading's slug when the section has one (stable when sections move), else its number."""
     match = _HEADING.search(notes_html)
-    slug = ""
-    if match:
-        text = html.unescape(_TAG.sub("", match.group(1))).lower()
-        slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60].strip("-")
-    anchor = slug or f"section-{number}"
+    anchor = slug(html.unescape(_TAG.sub("", match.group(1)))) if match else ""
+    anchor = anchor or f"section-{number}"
     if anchor in taken:
         anchor = f"{anchor}-{number}"
     taken.add(anchor)

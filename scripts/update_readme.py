@@ -75,9 +75,10 @@ def ensemble_row(results: dict) -> str:
 def transfer_row(results: dict) -> str:
     comparisons = results['comparisons']
     return row('paper/transfer_sets.py', 'small and one-sided transfer sets', results,
-               verdict(comparisons['small_soft vs small_hard'], 'soft targets on 3 % of the digits', 'labels on them')
-               + '; with 7s and 8s only, ' + verdict(comparisons['shifted vs unshifted'], 'shifting two biases',
-                                                      'leaving them'))
+               verdict(comparisons['small_soft vs small_hard'], 'on 3 % of the digits, the student on soft targets',
+                       'the student on labels')
+               + '; with 7s and 8s only, ' + verdict(comparisons['shifted vs unshifted'],
+                                                      'the student with two biases shifted', 'the student as trained'))
 
 
 ROWS = [('experiment', study_row), ('mnist', mnist_row), ('temperature_sweep', sweep_row),

@@ -174,3 +174,12 @@ def test_the_mnist_page_chooses_on_validation_and_resumes_after_a_kill(tiny_mnis
     assert results['summary']['ours']['distilled'] == models[chosen]['test_errors']
     block = (tmp_path / 'out' / 'results.md').read_text()
     assert "## The paper's MNIST experiment" in block and (tmp_path / 'out' / 'images' / 'mnist.svg').exists()
+
+
+@pytest.mark.parametrize('option', ['--temperatures', '--tiny-temperatures'])
+@pytest.mark.parametrize('value', ['inf', 'nan', '1e-300', '1e200', '0'])
+def test_temperatures_outside_the_documented_range_stop_before_any_data_is_read(option, value, capsys):
+    with pytest.raises(SystemExit) as stop:
+        page.main([option, '2', value])
+    assert stop.value.code == 2
+    assert f'argument {option}: must be a number from 0.1 to 100, got {value}' in capsys.readouterr().err

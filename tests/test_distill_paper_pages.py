@@ -32,9 +32,12 @@ def logs_dir(tmp_path_factory):
 def test_without_class_removes_only_training_examples_of_that_class():
     data = load_mnist5k()
     transfer = omitted_class.without_class(data, 3)
-    assert (transfer.train_labels != 3).all() and len(transfer.train_labels) == 3600
+    threes = int((data.train_labels == 3).sum())
+    assert (transfer.train_labels != 3).all() and len(transfer.train_labels) == len(data.train_labels) - threes
     assert torch.equal(transfer.test_labels, data.test_labels)
-    assert (data.train_labels == 3).sum() == 400
+    assert torch.equal(transfer.valid_labels, data.valid_labels)
+    # 3,500 training digits after the validation split, about a tenth of them 3s
+    assert len(data.train_labels) == 3500 and 300 < threes < 400
 
 
 def test_bias_shift_makes_exactly_the_target_share_predict_the_class():
@@ -120,3 +123,11 @@ def test_omitted_class_students_see_jittered_digits_and_the_page_says_so(logs_di
     assert jittered['per_seed']['0']['curve'] != plain['per_seed']['0']['curve']
     with pytest.raises(SystemExit):
         omitted_class.main([*REDUCED, '--teacher-outputs', 'approximate'])
+
+
+def test_wrong_indices_are_the_digits_whose_highest_logit_is_not_the_label():
+    from labml_nn_distill.train import wrong_indices
+    labels = torch.tensor([0, 1, 2, 3])
+    logits = torch.eye(4)[[0, 2, 2, 1]]  # the second and the fourth argmax to another class
+    assert wrong_indices(logits, labels) == [1, 3]
+    assert wrong_indices(torch.eye(4), labels) == []

@@ -7,6 +7,8 @@ import pytest
 from labml_nn_distill.engineering.report import PAPER, page_block, replace_block, save_svg, pyplot
 
 PAGES = ['temperature_gradients', 'temperature_sweep', 'omitted_class', 'ensemble']
+# Pages with one training run per model (no seeds to repeat) and their own result blocks
+SINGLE_RUN_PAGES = ['mnist', 'transfer_sets', 'dark_knowledge']
 
 
 def committed(name):
@@ -19,7 +21,7 @@ def round_trip(value):
     return json.loads(json.dumps(value))
 
 
-@pytest.mark.parametrize('name', PAGES)
+@pytest.mark.parametrize('name', PAGES + SINGLE_RUN_PAGES)
 def test_results_block_is_rendered_from_the_committed_json(name):
     page = importlib.import_module(f'labml_nn_distill.paper.{name}')
     block = page_block((PAPER / 'results.md').read_text(), name)
@@ -81,6 +83,9 @@ def test_study_block_is_rendered_from_the_committed_study_json():
     results = committed('experiment')
     assert page_block((PAPER / 'results.md').read_text(), 'experiment') == study_markdown(results)
     assert results['command'].startswith('python -m labml_nn_distill.experiment')
+    # What the study computed, not where it wrote: a reader can copy the command as it is
+    for option in ('--publish', '--output-dir', '--logs-dir', '--resume', '--train-subset', '--epochs'):
+        assert option not in results['command']
     for name in ('accuracy', 'errors'):
         assert (PAPER / 'images' / f'experiment_{name}.svg').read_text().lstrip().startswith('<?xml')
 
@@ -103,7 +108,7 @@ def snapshot_of_paper() -> dict:
 def test_study_plots_are_byte_for_byte_deterministic(tmp_path):
     from types import SimpleNamespace
     from labml_nn_distill.experiment import PHASES, write_plots
-    history = [{'epoch': e, 'valid_accuracy': 90.0 + e} for e in range(1, 4)]
+    history = [{'epoch': e, 'test_accuracy': 90.0 + e} for e in range(1, 4)]
     runs = {0: {phase: SimpleNamespace(history=history) for phase in PHASES}}
     summary = {phase: {'errors_mean': 20.0 + i, 'errors_sd': 0.0} for i, phase in enumerate(PHASES)}
     for folder in ('a', 'b'):
@@ -137,19 +142,27 @@ def test_a_rerun_with_the_same_numbers_leaves_the_results_alone(tmp_path):
 
 def test_temperature_sweep_page_says_what_its_committed_numbers_show():
     """The sentences of temperature_sweep.py against the committed sweep."""
-    summary = committed('temperature_sweep')['summary']
-    fewer = {name: summary[name]['fewer_than_label_smoothing'] for name in summary
-             if name.startswith('T=')}
-    errors = {name: summary[name]['errors'][0] for name in fewer}
-    # T = 1 worse than label smoothing, by more than its spread
-    assert fewer['T=1'][0] < -fewer['T=1'][1]
-    # T = 2 about as good: within the spread of the paired difference
-    assert abs(fewer['T=2'][0]) <= max(fewer['T=2'][1], 1.0)
-    # every T >= 4 better, more so as T grows, best at T = 20
-    high = ['T=4', 'T=8', 'T=16', 'T=20']
-    assert all(fewer[name][0] > 0 for name in high)
-    assert [errors[name] for name in high] == sorted((errors[name] for name in high), reverse=True)
-    assert min(errors, key=errors.get) == 'T=20'
+    from labml_nn_distill.paper.temperature_sweep import __doc__ as page, choose_temperature
+    results = committed('temperature_sweep')
+    summary, comparisons = results['summary'], results['comparisons']
+    temperatures = [f'T={t:g}' for t in results['temperatures']]
+    assert len(results['seeds']) == 5 and 'over five seeds' in page
+    assert (results['epochs'], results['teacher_epochs']) == (30, 15) and '(30 and 15 epochs)' in page
+    assert (results['train_examples'], results['valid_examples']) == (3500, 500)
+    # "40 students and 5 teachers": eight students (six temperatures, two controls) per seed
+    assert (len(temperatures) + 2) * len(results['seeds']) == 40 and '40 students and 5 teachers' in page
+    # "the validation digits choose T = 20 ... tied with T = 8 (ties go to the higher temperature)"
+    assert results['chosen'] == choose_temperature(summary, results['temperatures']) == 'T=20'
+    valid = {name: summary[name]['valid_errors'][0] for name in temperatures}
+    assert [name for name in temperatures if valid[name] == min(valid.values())] == ['T=8', 'T=20']
+    # "Every temperature from 2 up beats the baseline"
+    assert all(comparisons[f'{name} vs baseline']['low'] > 0 for name in temperatures[1:])
+    # "only T = 1 differs beyond the noise, and it loses"
+    assert comparisons['T=1 vs label_smoothing']['high'] < 0
+    # "from T = 2 to T = 20 ... within the noise of each other"
+    for name in temperatures[1:]:
+        interval = comparisons[f'{name} vs label_smoothing']
+        assert interval['low'] <= 0 <= interval['high'], name
 
 
 def test_paired_bootstrap_interval_excludes_zero_only_for_a_real_difference():

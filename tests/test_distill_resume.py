@@ -1,6 +1,5 @@
 """Resuming killed runs: atomic checksummed checkpoints, the study's --resume, NaN and OOM stops."""
 import json
-import os
 import signal
 import subprocess
 import sys

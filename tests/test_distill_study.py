@@ -68,8 +68,11 @@ def test_each_run_is_a_labml_run_with_configs_metrics_and_checkpoint(tiny_study)
         assert 'temperature' in (run_path / 'configs.yaml').read_text()
         # The last metrics labml logged are the ones the study reports
         metrics = [json.loads(line) for line in (run_path / 'log.jsonl').read_text().splitlines()]
-        logged = [value for m in metrics for value in m.get('track', {}).get('accuracy.valid', [])]
+        logged = [value for m in metrics for value in m.get('track', {}).get('accuracy.test', [])]
         assert logged[-1] == [256, [pytest.approx(run['test_accuracy'])]]
+        # The study holds out a validation split, and its accuracy is tracked beside the test's
+        validation = [value for m in metrics for value in m.get('track', {}).get('accuracy.valid', [])]
+        assert validation[-1] == [256, [pytest.approx(run['history'][-1]['valid_accuracy'])]]
         checkpoint = torch.load(run['checkpoint'], weights_only=True)
         assert checkpoint['test_accuracy'] == pytest.approx(run['test_accuracy'])
         assert Path(run['checkpoint']) == run_path / 'checkpoints' / '256' / 'model.pt'

@@ -23,4 +23,6 @@ def test_readme_says_beats_only_inside_the_generated_table():
     text = (REPO / 'README.md').read_text()
     block = page_block(text, update_readme.BLOCK)
     outside = text.replace(block, '')
-    assert not re.search(r'\bbeats?\b', outside), 'a "beats" claim outside the generated table'
+    # The word in quotes is its definition, not a claim
+    assert not re.search(r'(?<!")\bbeats?\b(?!")', outside), 'a "beats" claim outside the generated table'
+    assert re.search(r'(?<!")\bbeats?\b(?!")', outside + ' distilled beats baseline'), 'the check can fail'

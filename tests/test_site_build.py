@@ -1,5 +1,4 @@
 """Whole-site builds: languages, determinism, incremental rebuilds, atomic failure."""
-import json
 import shutil
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path

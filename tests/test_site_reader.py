@@ -71,6 +71,14 @@ def test_a_heading_slug_already_taken_gets_a_number():
     assert ids == ["a", "loss-2", "loss-3"]
 
 
+def test_slugs_are_the_ones_github_gives_the_same_markdown_heading():
+    """A link written for the Markdown on GitHub (`results.md#the-papers-mnist-experiment`)
+    finds the same heading on the site."""
+    assert outline.slug("The paper's MNIST experiment") == "the-papers-mnist-experiment"
+    assert outline.slug("The teacher\u2019s targets") == "the-teachers-targets"
+    assert outline.slug("Loss, with T = 20!") == "loss-with-t-20"
+
+
 def test_page_has_a_linked_table_of_contents_in_both_languages(site):
     source, out, translations = site
     build(source, out, translations)

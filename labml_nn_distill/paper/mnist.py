@@ -70,9 +70,9 @@ from labml_nn_distill.dataset import ImageData, load_dataset
 from labml_nn_distill.engineering import UserError
 from labml_nn_distill.engineering.checkpoint import finished_run, use_logs_dir
 from labml_nn_distill.engineering.files import write_json
-from labml_nn_distill.engineering.options import positive_float
+from labml_nn_distill.engineering.options import valid_temperature
 from labml_nn_distill.engineering.report import Outputs, html_table, pyplot, run_page, run_record, save_svg
-from labml_nn_distill.paper import arguments
+from labml_nn_distill.paper import arguments, fewest_on_validation
 from labml_nn_distill.small import MnistStudent
 from labml_nn_distill.train import TrainConfigs, train
 
@@ -168,16 +168,15 @@ class Progress:
             return self.state['models'][name]
         training = self.state['training']
         uuid = training['uuid'] if training and training['name'] == name else None
-        started = time.perf_counter()
         # Record the run's uuid as soon as labml has made it, so that a kill can be resumed
         result = train(model, data, configs, experiment, teacher=teacher, uuid=uuid,
                        logs_dir=self.path.parent, extra_configs={**(extra or {}), 'model_name': name},
                        on_start=lambda run_uuid: self._training(name, run_uuid))
-        # Seconds of this process; a model resumed after a kill counts only its last part
-        seconds = time.perf_counter() - started
+        # Its wall time is read from the run's folder at the end (`wall_times`): this
+        # process may have run only the part after a kill
         history = result.history
         self.state['models'][name] = {
-            'uuid': result.uuid, 'seconds': round(seconds, 1), 'epochs': configs.epochs,
+            'uuid': result.uuid, 'epochs': configs.epochs,
             'valid_errors': history[-1]['valid_errors'], 'test_errors': result.test_errors,
             'valid_curve': [h['valid_errors'] for h in history], 'test_curve': [h['test_errors'] for h in history]}
         self.state['training'] = None
@@ -296,10 +295,9 @@ def wall_times(logs_dir: Path, models: dict) -> dict:
 
 def best_on_validation(models: dict, temperatures: list[float], prefix: str = '') -> str:
     """
-    ### The temperature with the fewest validation errors; ties go to the higher temperature
+    ### The student, among those named `{prefix}T=<t>`, with the fewest validation errors
     """
-    return min((f'{prefix}T={t:g}' for t in temperatures),
-               key=lambda name: (models[name]['valid_errors'], -float(name.split('=')[1])))
+    return f'{prefix}T={fewest_on_validation({t: models[f"{prefix}T={t:g}"]["valid_errors"] for t in temperatures}):g}'
 
 
 def summarize(models: dict, temperatures: list[float], tiny_temperatures: list[float]) -> dict:
@@ -405,9 +403,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser = mnist_arguments('mnist', "The paper's MNIST experiment on the full 60,000 digits.",
                        epochs=STUDENT.epochs, teacher_epochs=TEACHER.epochs)
     parser.add_argument('--seed', type=int, default=0, help='seed of every model (default: 0)')
-    parser.add_argument('--temperatures', type=positive_float, nargs='+', default=TEMPERATURES,
+    parser.add_argument('--temperatures', type=valid_temperature, nargs='+', default=TEMPERATURES,
                         help='temperatures of the 800-unit distilled students (default: 2 5 10 20)')
-    parser.add_argument('--tiny-temperatures', type=positive_float, nargs='+', default=TINY_TEMPERATURES,
+    parser.add_argument('--tiny-temperatures', type=valid_temperature, nargs='+', default=TINY_TEMPERATURES,
                         help='temperatures of the 30-unit students (default: 1 2 4 8 20)')
     parser.add_argument('--resume', action='store_true',
                         help='continue the run that was stopped, with the same options')
