@@ -28,11 +28,13 @@ def _css_class(token_type) -> str:
     return css
 
 
-def lex(source: str, lexer=_PYTHON) -> list[tuple]:
+@functools.lru_cache(maxsize=256)
+def lex(source: str, lexer=_PYTHON) -> tuple[tuple, ...]:
     """Pygments' tokens of the whole source, as `(token type, text)` pairs. A page lexes its
-    source once: the section splitter finds comments in these tokens, and the code column
-    is highlighted from them."""
-    return list(lexer.get_tokens(source))
+    source once: the section splitter finds comments in these tokens, the code column is
+    highlighted from them, and the notebook's cells are split from the same tokens (the
+    cache: a build reads up to a few hundred sources; a tuple, so no caller can change it)."""
+    return tuple(lexer.get_tokens(source))
 
 
 def highlight_lines(source: str, lexer=_PYTHON, quote: bool = False, tokens=None) -> list[str]:

@@ -58,9 +58,11 @@ def render_notebook(source: str, file: Path, title: str) -> bytes:
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"},
         "title": title})
+    # Cells as plain nodes, validated once with the notebook (`new_*_cell` validates each)
     for number, (kind, text) in enumerate(notebook_cells(source, file)):
-        cell = v4.new_markdown_cell(text) if kind == "markdown" else v4.new_code_cell(text)
-        cell["id"] = f"cell-{number}"
-        notebook.cells.append(cell)
+        cell = {"cell_type": kind, "id": f"cell-{number}", "metadata": {}, "source": text}
+        if kind == "code":
+            cell.update(execution_count=None, outputs=[])
+        notebook.cells.append(nbformat.from_dict(cell))
     nbformat.validate(notebook)
     return (nbformat.writes(notebook) + "\n").encode("utf-8")
