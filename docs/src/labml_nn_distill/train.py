@@ -186,8 +186,15 @@ def mistakes(model: nn.Module, data: ImageData, split: str = 'test', batch_size:
     """
     ### Indices of the examples of `split` that `model` gets wrong, for paired comparisons
     """
-    logits = predict(model, data, getattr(data, f'{split}_images'), batch_size)
-    return (logits.argmax(-1) != getattr(data, f'{split}_labels')).nonzero().squeeze(1).tolist()
+    return wrong_indices(predict(model, data, getattr(data, f'{split}_images'), batch_size),
+                         getattr(data, f'{split}_labels'))
+
+
+def wrong_indices(logits: torch.Tensor, labels: torch.Tensor) -> list[int]:
+    """
+    ### Indices where the highest logit is not the label's, for logits already computed
+    """
+    return (logits.argmax(-1) != labels).nonzero().squeeze(1).tolist()
 
 
 def epoch_metrics(model: nn.Module, data: ImageData, batch_size: int) -> dict:

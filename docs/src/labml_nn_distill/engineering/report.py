@@ -364,7 +364,8 @@ def publish_study(results: dict, output_dir: Path, argv: list[str]):
     keep = ('dataset', 'seeds', 'temperature', 'alpha', 'label_smoothing', 'train_examples',
             'parameters', 'summary', 'wall_time_s', 'device', 'threads')
     record = {**{key: results[key] for key in keep if key in results},
-              'command': ' '.join(['python -m labml_nn_distill.experiment', *argv]), 'machine': machine(),
+              'command': ' '.join(['python -m labml_nn_distill.experiment', *what_it_computes(argv)]),
+              'machine': machine(),
               'runs': {seed: {phase: {'uuid': run['uuid'], 'test_errors': run['test_errors']}
                               for phase, run in phases.items()} for seed, phases in results['runs'].items()}}
     outputs = Outputs.at(None)

@@ -108,6 +108,16 @@ def trained_teacher(data: ImageData, seed: int, epochs: int, logs_dir: Path) -> 
     return teacher, {'uuid': result.uuid, 'test_errors': result.test_errors}
 
 
+def fewest_on_validation(valid_errors: dict[float, float]) -> float:
+    """
+    ### The temperature whose student made the fewest validation errors
+
+    Every page that chooses $T$ chooses it this way. A tie goes to the higher temperature,
+    the softer targets, which the paper prefers.
+    """
+    return min(valid_errors, key=lambda temperature: (valid_errors[temperature], -temperature))
+
+
 def arguments(page: str, description: str, **defaults) -> argparse.ArgumentParser:
     """
     ### The command line of a page: its own defaults, and the options every page has

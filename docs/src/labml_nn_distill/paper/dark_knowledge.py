@@ -32,16 +32,12 @@ The measured numbers are on the [results page](results.html#dark-knowledge-shown
 import math
 import sys
 import time
-from pathlib import Path
 
 import torch
 
 from labml_nn_distill import soft_targets
-from labml_nn_distill.dataset import load_dataset
-from labml_nn_distill.engineering.checkpoint import finished_run, use_logs_dir
 from labml_nn_distill.engineering.report import Outputs, html_table, pyplot, run_page, run_record, save_svg
-from labml_nn_distill.paper import arguments
-from labml_nn_distill.paper.mnist import TEACHER, TEACHER_RUNS, PaperTeacher
+from labml_nn_distill.paper.mnist import TEACHER, mnist_arguments, mnist_setup, required_teacher
 from labml_nn_distill.train import predict
 
 # The temperatures of the bar charts, and those of the entropy curve
@@ -64,21 +60,11 @@ def main(argv: list[str] | None = None) -> dict:
     ### The teacher's probabilities and entropies, the JSON, the plots and the results block
     """
     started = time.perf_counter()
-    parser = arguments('dark_knowledge', "Show the MNIST teacher's soft targets.",
+    parser = mnist_arguments('dark_knowledge', "Show the MNIST teacher's soft targets.",
                        teacher_epochs=TEACHER.epochs)
-    parser.add_argument('--data-dir', type=Path, default=Path('data'), help='folder with the fetched MNIST (default: data)')
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    # `arguments` checked the logs folder; labml writes its runs there
-    logs_dir = args.logs_dir
-    use_logs_dir(logs_dir)
-    data = load_dataset('mnist', args.data_dir)
-    found = finished_run(logs_dir, TEACHER_RUNS, {'page': 'mnist', 'seed': 0, 'teacher_epochs': args.teacher_epochs})
-    if found is None:
-        raise SystemExit(f'error: no finished MNIST teacher of {args.teacher_epochs} epochs under {logs_dir / TEACHER_RUNS}; '
-                         f'run `python -m labml_nn_distill.paper.mnist` first.')
-    teacher = PaperTeacher()
-    teacher.load_state_dict(found[1]['model'])
+    data, logs_dir = mnist_setup(args)
+    teacher_run, teacher = required_teacher(logs_dir, args.teacher_epochs)
     # The test digits the teacher is least sure of at $T = 1$
     test_logits = predict(teacher, data, data.test_images).double()
     confidence = torch.softmax(test_logits, -1).max(-1).values
@@ -89,7 +75,7 @@ def main(argv: list[str] | None = None) -> dict:
                'probabilities': {f'{t:g}': soft_targets(test_logits[i], t).exp().tolist() for t in SHOWN}}
               for i in chosen]
     train_logits = predict(teacher, data, data.train_images).double()
-    results = {'page': 'dark_knowledge', 'teacher_run': found[0], 'teacher_epochs': args.teacher_epochs,
+    results = {'page': 'dark_knowledge', 'teacher_run': teacher_run, 'teacher_epochs': args.teacher_epochs,
                'train_examples': len(data.train_labels), 'shown': SHOWN, 'digits': digits,
                'entropy': {f'{t:g}': mean_entropy(train_logits, t) for t in ENTROPY_TEMPERATURES},
                'uniform_entropy': math.log(10), **run_record('dark_knowledge', argv, started)}

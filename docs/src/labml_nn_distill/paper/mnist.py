@@ -55,6 +55,7 @@ from its last epoch.
 The measured numbers are on the [results page](results.html#the-papers-mnist-experiment).
 """
 
+import argparse
 import json
 import sys
 import time
@@ -69,9 +70,9 @@ from labml_nn_distill.dataset import ImageData, load_dataset
 from labml_nn_distill.engineering import UserError
 from labml_nn_distill.engineering.checkpoint import finished_run, use_logs_dir
 from labml_nn_distill.engineering.files import write_json
-from labml_nn_distill.engineering.options import positive_float
+from labml_nn_distill.engineering.options import valid_temperature
 from labml_nn_distill.engineering.report import Outputs, html_table, pyplot, run_page, run_record, save_svg
-from labml_nn_distill.paper import arguments
+from labml_nn_distill.paper import arguments, fewest_on_validation
 from labml_nn_distill.small import MnistStudent
 from labml_nn_distill.train import TrainConfigs, train
 
@@ -167,16 +168,15 @@ class Progress:
             return self.state['models'][name]
         training = self.state['training']
         uuid = training['uuid'] if training and training['name'] == name else None
-        started = time.perf_counter()
         # Record the run's uuid as soon as labml has made it, so that a kill can be resumed
         result = train(model, data, configs, experiment, teacher=teacher, uuid=uuid,
                        logs_dir=self.path.parent, extra_configs={**(extra or {}), 'model_name': name},
                        on_start=lambda run_uuid: self._training(name, run_uuid))
-        # Seconds of this process; a model resumed after a kill counts only its last part
-        seconds = time.perf_counter() - started
+        # Its wall time is read from the run's folder at the end (`wall_times`): this
+        # process may have run only the part after a kill
         history = result.history
         self.state['models'][name] = {
-            'uuid': result.uuid, 'seconds': round(seconds, 1), 'epochs': configs.epochs,
+            'uuid': result.uuid, 'epochs': configs.epochs,
             'valid_errors': history[-1]['valid_errors'], 'test_errors': result.test_errors,
             'valid_curve': [h['valid_errors'] for h in history], 'test_curve': [h['test_errors'] for h in history]}
         self.state['training'] = None
@@ -188,19 +188,72 @@ class Progress:
         write_json(self.path, self.state)
 
 
+def teacher_key(seed: int, epochs: int) -> dict:
+    """
+    ### What the teacher's final checkpoint records, by which a finished teacher is found
+    """
+    return {'page': 'mnist', 'seed': seed, 'teacher_epochs': epochs}
+
+
+def finished_teacher(logs_dir: Path, seed: int, epochs: int) -> tuple[str, PaperTeacher] | None:
+    """
+    ### The uuid and weights of this page's finished teacher of `seed` and `epochs`, or `None`
+    """
+    found = finished_run(logs_dir, TEACHER_RUNS, teacher_key(seed, epochs))
+    if found is None:
+        return None
+    teacher = PaperTeacher()
+    teacher.load_state_dict(found[1]['model'])
+    return found[0], teacher
+
+
+def required_teacher(logs_dir: Path, epochs: int) -> tuple[str, PaperTeacher]:
+    """
+    ### The teacher that the other full-MNIST pages take, or a one-line error saying how to train it
+    """
+    found = finished_teacher(logs_dir, 0, epochs)
+    if found is None:
+        raise SystemExit(f'error: no finished MNIST teacher of {epochs} epochs under {logs_dir / TEACHER_RUNS}; '
+                         f'run `python -m labml_nn_distill.paper.mnist` first.')
+    return found
+
+
 def paper_teacher(data: ImageData, progress: Progress, seed: int, epochs: int) -> PaperTeacher:
     """
     ### The teacher, trained or taken from its finished labml run
     """
-    teacher = PaperTeacher()
-    key = {'page': 'mnist', 'seed': seed, 'teacher_epochs': epochs}
-    progress.run('teacher', teacher, data, replace(TEACHER, epochs=epochs, seed=seed), TEACHER_RUNS, extra=key)
-    found = finished_run(progress.path.parent, TEACHER_RUNS, key)
+    progress.run('teacher', PaperTeacher(), data, replace(TEACHER, epochs=epochs, seed=seed), TEACHER_RUNS,
+                 extra=teacher_key(seed, epochs))
+    found = finished_teacher(progress.path.parent, seed, epochs)
     if found is None:
         raise UserError(f'The teacher run of {progress.path} has no final model.pt under '
                         f'{progress.path.parent / TEACHER_RUNS}; run again without --resume.')
-    teacher.load_state_dict(found[1]['model'])
-    return teacher
+    return found[1]
+
+
+def mnist_arguments(page: str, description: str, **defaults) -> argparse.ArgumentParser:
+    """
+    ### A full-MNIST page's command line: `arguments` and the folder of the fetched digits
+    """
+    parser = arguments(page, description, **defaults)
+    parser.add_argument('--data-dir', type=Path, default=Path('data'),
+                        help='folder with the fetched MNIST (default: data)')
+    return parser
+
+
+def mnist_setup(args: argparse.Namespace) -> tuple[ImageData, Path]:
+    """
+    ### The full MNIST (its first `--train-subset` training digits), the threads and the logs folder
+
+    What `paper.setup` is for the embedded digits.
+    """
+    torch.set_num_threads(args.threads)
+    # `arguments` checked the logs folder; labml writes its runs there
+    use_logs_dir(args.logs_dir)
+    data = load_dataset('mnist', args.data_dir)
+    if args.train_subset is not None:
+        data.train_images, data.train_labels = data.train_images[:args.train_subset], data.train_labels[:args.train_subset]
+    return data, args.logs_dir
 
 
 def students(data: ImageData, teacher: nn.Module, progress: Progress, args) -> None:
@@ -242,10 +295,9 @@ def wall_times(logs_dir: Path, models: dict) -> dict:
 
 def best_on_validation(models: dict, temperatures: list[float], prefix: str = '') -> str:
     """
-    ### The temperature with the fewest validation errors; ties go to the higher temperature
+    ### The student, among those named `{prefix}T=<t>`, with the fewest validation errors
     """
-    return min((f'{prefix}T={t:g}' for t in temperatures),
-               key=lambda name: (models[name]['valid_errors'], -float(name.split('=')[1])))
+    return f'{prefix}T={fewest_on_validation({t: models[f"{prefix}T={t:g}"]["valid_errors"] for t in temperatures}):g}'
 
 
 def summarize(models: dict, temperatures: list[float], tiny_temperatures: list[float]) -> dict:
@@ -348,25 +400,17 @@ def main(argv: list[str] | None = None) -> dict:
     ### Train the teacher and every student, then write the JSON, the plot and the results block
     """
     started = time.perf_counter()
-    parser = arguments('mnist', "The paper's MNIST experiment on the full 60,000 digits.",
+    parser = mnist_arguments('mnist', "The paper's MNIST experiment on the full 60,000 digits.",
                        epochs=STUDENT.epochs, teacher_epochs=TEACHER.epochs)
     parser.add_argument('--seed', type=int, default=0, help='seed of every model (default: 0)')
-    parser.add_argument('--temperatures', type=positive_float, nargs='+', default=TEMPERATURES,
+    parser.add_argument('--temperatures', type=valid_temperature, nargs='+', default=TEMPERATURES,
                         help='temperatures of the 800-unit distilled students (default: 2 5 10 20)')
-    parser.add_argument('--tiny-temperatures', type=positive_float, nargs='+', default=TINY_TEMPERATURES,
+    parser.add_argument('--tiny-temperatures', type=valid_temperature, nargs='+', default=TINY_TEMPERATURES,
                         help='temperatures of the 30-unit students (default: 1 2 4 8 20)')
-    parser.add_argument('--data-dir', type=Path, default=Path('data'),
-                        help='folder with the fetched MNIST (default: data)')
     parser.add_argument('--resume', action='store_true',
                         help='continue the run that was stopped, with the same options')
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    # `arguments` checked the logs folder; labml writes its runs there
-    logs_dir = args.logs_dir
-    use_logs_dir(logs_dir)
-    data = load_dataset('mnist', args.data_dir)
-    if args.train_subset is not None:
-        data.train_images, data.train_labels = data.train_images[:args.train_subset], data.train_labels[:args.train_subset]
+    data, logs_dir = mnist_setup(args)
     options = {key: value for key, value in vars(args).items()
                if key in ('seed', 'epochs', 'teacher_epochs', 'temperatures', 'tiny_temperatures', 'train_subset')}
     progress = Progress(logs_dir / 'mnist_paper_progress.json', args.resume, options)

@@ -66,7 +66,7 @@ from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_t
                                                  pyplot, run_page, run_record, save_svg, verdict)
 from labml_nn_distill.paper import STUDENT_EPOCHS, TEACHER_EPOCHS, arguments, setup, trained_teacher
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import TrainConfigs, predict, train
+from labml_nn_distill.train import TrainConfigs, predict, train, wrong_indices
 
 # The digit left out of the transfer set
 OMITTED = 3
@@ -151,8 +151,7 @@ def run_seed(data: ImageData, seed: int, args, logs_dir) -> dict:
     # Which test digits each model got wrong, for the paired comparisons
     logits['distilled_shifted'] = logits['distilled'].clone()
     logits['distilled_shifted'][:, OMITTED] += results['bias']
-    results['wrong'] = {name: (logits[name].argmax(-1) != labels).nonzero().squeeze(1).tolist()
-                        for name in logits}
+    results['wrong'] = {name: wrong_indices(logits[name], labels) for name in logits}
     return {**results, 'transfer_examples': len(transfer.train_labels), 'runs': runs}
 
 

@@ -49,15 +49,13 @@ from pathlib import Path
 import torch
 
 from labml_nn_distill import DistillationConfigs
-from labml_nn_distill.dataset import ImageData, load_dataset
+from labml_nn_distill.dataset import ImageData
 from labml_nn_distill.engineering import UserError
-from labml_nn_distill.engineering.checkpoint import finished_run, use_logs_dir
 from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, paired_bootstrap,
                                                  pyplot, run_page, run_record, save_svg, verdict)
-from labml_nn_distill.paper import arguments
-from labml_nn_distill.paper.mnist import STUDENT, TEACHER, TEACHER_RUNS, PaperTeacher
+from labml_nn_distill.paper.mnist import STUDENT, TEACHER, PaperTeacher, mnist_arguments, mnist_setup, required_teacher
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import predict, train
+from labml_nn_distill.train import mistakes, predict, train
 
 # The paper's numbers: speech frame accuracy (%) on 3 % of the data, and MNIST test errors (%) with 7s and 8s
 PAPER = {'full_hard': 58.9, 'small_hard': 44.5, 'small_soft': 57.0,
@@ -130,7 +128,7 @@ def run_seed(data: ImageData, teacher: PaperTeacher, seed: int, args, logs_dir: 
         results[name] = {'test_errors': result.test_errors, 'valid_errors': history[-1]['valid_errors'],
                          'early_stop_epoch': stop['epoch'], 'early_stop_test_errors': stop['test_errors'],
                          'valid_curve': [h['valid_errors'] for h in history],
-                         'wrong': wrong_of(predict(model, data, data.test_images).argmax(-1) != data.test_labels)}
+                         'wrong': mistakes(model, data)}
     results['small_examples'] = len(small.train_labels)
     # Only the 7s and 8s: soft targets are all the student learns about the other digits
     one_sided = subset(data, (data.train_labels == SEEN[0]) | (data.train_labels == SEEN[1]))
@@ -256,30 +254,18 @@ def main(argv: list[str] | None = None) -> dict:
     ### Both experiments for every seed, then the JSON, the plot and the results block
     """
     started = time.perf_counter()
-    parser = arguments('transfer_sets', 'Small and one-sided transfer sets on the full MNIST.',
+    parser = mnist_arguments('transfer_sets', 'Small and one-sided transfer sets on the full MNIST.',
                        seeds=[0, 1, 2], epochs=STUDENT.epochs, teacher_epochs=TEACHER.epochs)
     parser.add_argument('--small-epochs', type=int, default=SMALL_EPOCHS,
                         help=f'epochs on the {100 * SHARE:g} %% transfer set (default: {SMALL_EPOCHS})')
     parser.add_argument('--temperature', type=float, default=TEMPERATURE, help='distillation temperature (default: 20)')
-    parser.add_argument('--data-dir', type=Path, default=Path('data'), help='folder with the fetched MNIST (default: data)')
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    # `arguments` checked the logs folder; labml writes its runs there
-    logs_dir = args.logs_dir
-    use_logs_dir(logs_dir)
-    data = load_dataset('mnist', args.data_dir)
-    if args.train_subset is not None:
-        data = subset(data, torch.arange(len(data.train_labels)) < args.train_subset)
-    found = finished_run(logs_dir, TEACHER_RUNS, {'page': 'mnist', 'seed': 0, 'teacher_epochs': args.teacher_epochs})
-    if found is None:
-        raise SystemExit(f'error: no finished MNIST teacher of {args.teacher_epochs} epochs under {logs_dir / TEACHER_RUNS}; '
-                         f'run `python -m labml_nn_distill.paper.mnist` first.')
-    teacher = PaperTeacher()
-    teacher.load_state_dict(found[1]['model'])
+    data, logs_dir = mnist_setup(args)
+    teacher_run, teacher = required_teacher(logs_dir, args.teacher_epochs)
     per_seed = {str(seed): run_seed(data, teacher, seed, args, logs_dir) for seed in args.seeds}
     results = {'page': 'transfer_sets', 'seeds': args.seeds, 'epochs': args.epochs, 'small_epochs': args.small_epochs,
                'temperature': args.temperature, 'alpha': DistillationConfigs.alpha, 'share': SHARE,
-               'shifts': SHIFTS, 'teacher_run': found[0], 'paper': PAPER, 'test_examples': len(data.test_labels),
+               'shifts': SHIFTS, 'teacher_run': teacher_run, 'paper': PAPER, 'test_examples': len(data.test_labels),
                'per_seed': per_seed, 'summary': summarize(per_seed),
                'comparisons': compare(per_seed, len(data.test_labels)), **run_record('transfer_sets', argv, started)}
     return run_page('transfer_sets', results, results_markdown, plot, args.output_dir, args.publish)
