@@ -25,8 +25,9 @@ once with `python -m labml_nn_distill.dataset fetch mnist`.
 
 The shapes, the dropout-free student, the jitter of the teacher's inputs and $T = 20$ are the
 paper's. The paper does not give its optimiser, dropout rates, weight bound or training
-length; ours are below, and they are what fitted into an hour on two CPU cores. The teacher
-trains for 40 epochs; the results page lists its validation errors every ten epochs, so
+length; ours are below, chosen so that the whole run would take about an hour on two CPU
+cores (the published run, on a shared machine, took longer: its wall time heads its block
+on the results page). The teacher trains for 40 epochs; the results page lists its validation errors every ten epochs, so
 that one can see how much it was still improving when it stopped, which is where more
 compute would bring it closer to the paper's. We also train the distilled students with
 $\alpha = 0.9$, the study's weight of the soft term; the paper does not give its weight for
