@@ -77,7 +77,8 @@ def main() -> int:
             out = work / "ours-full"
             shutil.rmtree(out, ignore_errors=True)
             # As in a fresh process: nothing lexed or converted in an earlier round is reused
-            code.lex.cache_clear(), code.highlight_inline.cache_clear(), notes._mathml.cache_clear()
+            for cached in (code.lex, code.highlight_inline, notes._mathml):
+                cached.cache_clear()
             result = build(folders, out, translations)
             assert len([name for name in result.written if name.endswith(".html")]) >= our_pages
 
