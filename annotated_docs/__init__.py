@@ -11,7 +11,13 @@ The pipeline, one small module per step (each a set of pure functions, data to d
 * `reading_order`: the order of the pages, as each folder's index page declares it;
 * `i18n`: translated notes and site strings for one language;
 * `render`: fill the Jinja2 templates;
-* `build`: the whole site, incremental and atomic.
+* `scan`: the build's first stage, each source's heading, images and formulas' characters;
+* `search_index`: each language's search index, `static/search-<lang>.js`;
+* `fonts`: the math font, cut to the characters the formulas use;
+* `manifest`: input hashes and `.manifest.json`, which make the build incremental;
+* `atomic`: the staging folder and the swap, which make a failed build leave no trace;
+* `urls`: the base URL and the repository's address in one spelling;
+* `build`: the whole site, as a list of those stages.
 
 `translations` (translators' files, their checks and commands) imports none of these; the
 generator imports it and hands its commands the English keys.

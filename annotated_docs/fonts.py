@@ -7,14 +7,19 @@ keeps the MATH table (script shifts, fraction rules, stretchy delimiters) for th
 kept. The same font and the same characters give the same bytes: the head table's
 modification time is kept as the font file has it, never set to the build's time.
 """
+import hashlib
 import io
 import re
 from pathlib import Path
 
-from .errors import BuildError
+from .errors import BuildError, BuildFailed
+from .manifest import Produced, Target, input_hash, produce
 
 DEFAULT_MATH_FONT = Path("/usr/share/fonts/opentype/stix-word/STIXMath-Regular.otf")
 FAMILY = "Site Math"
+OUTPUT = "static/math.woff2"
+FONT_NOT_FOUND = ("math font not found; install it (apt-get install fonts-stix) or name another "
+                  "OpenType math font with --math-font or [tool.annotated_docs] math-font")
 
 # Always kept, so that a formula a translator types still finds its letters and digits:
 # ASCII, Greek, common operators, and the mathematical italic letters (U+1D434..., U+1D6E2...)
@@ -38,14 +43,29 @@ def math_characters(notes_html: str) -> set[str]:
     return {character for character in found if not character.isspace()}
 
 
+def produce_math_font(font_file: Path, characters: set[str], generator: str,
+                      target: Target) -> list[Produced]:
+    """The build's stage for `static/math.woff2`, cut again only when the font or the
+    characters the formulas use changed; nothing when no page has a formula."""
+    if not characters:
+        return []
+    try:
+        font_hash = hashlib.sha256(font_file.read_bytes()).hexdigest()
+    except OSError:
+        raise BuildFailed([BuildError(font_file, 0, FONT_NOT_FOUND)])
+    digest = input_hash(generator, font_hash, "".join(sorted(characters)))
+    try:
+        return [produce(target, OUTPUT, digest, lambda: subset_woff2(font_file, characters))]
+    except BuildError as error:
+        raise BuildFailed([error])
+
+
 def subset_woff2(font_file: Path, characters: set[str]) -> bytes:
     """`font_file` cut to `characters` (and BASE_CHARACTERS), as WOFF2 bytes."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
     if not Path(font_file).is_file():
-        raise BuildError(font_file, 0, "math font not found; install it (apt-get install "
-                         "fonts-stix) or name another OpenType math font with --math-font "
-                         "or [tool.annotated_docs] math-font")
+        raise BuildError(font_file, 0, FONT_NOT_FOUND)
     try:
         font = TTFont(str(font_file), recalcTimestamp=False, lazy=False)
     except Exception as error:    # fontTools raises several kinds for a file that is no font

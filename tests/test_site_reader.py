@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from annotated_docs import fonts, outline
-from annotated_docs.build import SEARCH_PREFIX, BuildFailed, build
+from annotated_docs.build import BuildFailed, build
 from annotated_docs.notebook import notebook_cells, render_notebook
+from annotated_docs.search_index import PREFIX as SEARCH_PREFIX
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tutorial"
 REPO = Path(__file__).resolve().parent.parent

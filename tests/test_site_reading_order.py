@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from annotated_docs import build as build_module
+from annotated_docs import scan as scan_module
 from annotated_docs.build import BuildFailed, build
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -189,8 +190,9 @@ def test_order_survives_an_incremental_rebuild(book, monkeypatch):
         ["second", "first", "wing", "notes"]
     parsed = []
     real_load_page = build_module.load_page
-    monkeypatch.setattr(build_module, "load_page",
-                        lambda file, *rest: parsed.append(Path(file).name) or real_load_page(file, *rest))
+    for module in (scan_module, build_module):      # scanning parses, and so does rendering
+        monkeypatch.setattr(module, "load_page",
+                            lambda file, *rest: parsed.append(Path(file).name) or real_load_page(file, *rest))
     first = source / "first.py"
     first.write_text(text(first).replace("first = 1", "first = 10"), encoding="utf-8")
     result = build(source, out, translations)

@@ -1,0 +1,79 @@
+"""Each language's search index, `static/search-<lang>.js`: every page's text in that
+language, cut at its headings, for the search box.
+
+The index is a script that sets `window.annotatedDocsSearch`, not a JSON file, because a
+script loads from file:// and fetch does not: the site works opened from disk. Pages are
+listed once (output, title, page path) and each entry names its page by number, which
+keeps the file small. An incremental build parses only the pages that changed: an
+unchanged page's entries are read back from the previous index.
+"""
+import json
+from pathlib import Path
+
+from .i18n import ShownHeading
+from .manifest import Produced, Target, input_hash, produce
+from .render import output_path as page_output
+from .outline import SearchEntry
+
+PREFIX = "window.annotatedDocsSearch = "
+
+
+def output_path(lang: str) -> str:
+    return f"static/search-{lang}.js"
+
+
+def produce_index(lang: str, site: list[ShownHeading], sources: set[str], made: dict[str, list],
+                  pages: list[Produced], parse, generator: str, target: Target) -> Produced:
+    """The build's stage for the index of `lang`: remade when any page of the language was
+    (`pages`: every page produced, with its inputs' hash). `site`: every page's heading in
+    reading order; `sources`: the page paths made from a source; `made`: the entries of the
+    pages rendered this time; `parse(page path, lang)`: the entries of any other page."""
+    digests = {page.output: page.digest for page in pages}
+    output = output_path(lang)
+    digest = input_hash(generator, "search",
+                        *(digests.get(page_output(heading.path, lang), "") for heading in site))
+
+    def make() -> bytes:
+        # the index the build makes when the sources have none holds only links: no text
+        return script(lang, [heading for heading in site if heading.path in sources], made,
+                      read(target.out_dir / output), lambda path: parse(path, lang))
+    return produce(target, output, digest, make)
+
+
+def entries(search: list[SearchEntry]) -> list[list[str]]:
+    """A page's search entries as the index holds them: [heading, anchor, text]."""
+    return [[entry.heading, entry.anchor, entry.text] for entry in search]
+
+
+def script(lang: str, site: list[ShownHeading], made: dict[str, list], previous: dict[str, list],
+           parse) -> bytes:
+    """The index of the pages of `site` (reading order) in `lang`. A page's entries come
+    from `made` (the pages rendered this time), else from `previous` (the last index), else
+    from `parse(page path)`."""
+    listed, found_entries = [], []
+    for heading in site:
+        found = made.get(heading.path)
+        if found is None:
+            found = previous.get(heading.path)
+        if found is None:
+            found = parse(heading.path)
+        found_entries += [[len(listed), *entry] for entry in found]
+        listed.append([page_output(heading.path, lang), heading.title, heading.path])
+    index = json.dumps({"pages": listed, "entries": found_entries}, sort_keys=True,
+                       ensure_ascii=False)
+    return f"{PREFIX}{index};\n".encode("utf-8")
+
+
+def read(index_file: Path) -> dict[str, list]:
+    """page path -> [[heading, anchor, text], ...] from the last build's index ({} if none,
+    or unreadable: its pages are then parsed again)."""
+    try:
+        text = index_file.read_text(encoding="utf-8")
+        index = json.loads(text.removeprefix(PREFIX).rstrip().removesuffix(";"))
+        by_page = {number: page[2] for number, page in enumerate(index["pages"])}
+        found: dict[str, list] = {path: [] for path in by_page.values()}
+        for number, *entry in index["entries"]:
+            found[by_page[number]].append(entry)
+        return found
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return {}
