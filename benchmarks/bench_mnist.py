@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from labml_nn_distill.dataset import random_shift  # noqa: E402
-from labml_nn_distill.paper.mnist import STUDENT, TEACHER, PaperTeacher  # noqa: E402
+from labml_nn_distill.large import PaperTeacher  # noqa: E402
+from labml_nn_distill.paper.mnist import STUDENT, TEACHER  # noqa: E402
 from labml_nn_distill.small import MnistStudent  # noqa: E402
 from labml_nn_distill.train import training_step  # noqa: E402
 from labml_nn_distill import DistillationConfigs  # noqa: E402

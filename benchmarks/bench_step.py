@@ -11,9 +11,9 @@ teacher (`LargeModel`, 14.7M) on the same batch of 64 CIFAR-shaped images (3x32x
   its accuracy metric): teacher forward in `no_grad`, student forward, the two losses,
   backward, optimizer step, zero_grad, plus its tracker calls;
 * ours, exact: `labml_nn_distill.train`'s step, teacher run on the batch under
-  `inference_mode` (the `--teacher-outputs exact` path);
+  `inference_mode` (the `--teacher-logits per-batch` path);
 * ours, cached: the same step reading the teacher's logits from the cache tensor
-  (the `--teacher-outputs cached` path, the default);
+  (the `--teacher-logits cached` path, the default);
 * the same two with our own `CifarTeacher`/`CifarStudent` (same layout, torch's BatchNorm2d).
 
 Each variant: warm-up steps, then `--repeats` timings of `--steps` steps; the median is
@@ -36,8 +36,8 @@ sys.path.insert(0, str(REPO))
 from labml_nn_distill import distillation_loss  # noqa: E402
 from labml_nn_distill.large import CifarTeacher  # noqa: E402
 from labml_nn_distill.small import CifarStudent  # noqa: E402
-from labml_nn_distill.engineering import mixed_precision  # noqa: E402
 from labml_nn_distill.engineering.teacher_cache import teacher_logits_of  # noqa: E402
+from labml_nn_distill.train import mixed_precision  # noqa: E402
 
 BATCH_SIZE = 64
 TARGET = 2.5

@@ -3,7 +3,7 @@
     python benchmarks/bench_study.py [--threads 2] [-- STUDY OPTIONS ...]
 
 Runs `python -m labml_nn_distill.experiment` in this process (options after `--` go to the
-study, e.g. `-- --teacher-outputs exact` or `-- --teacher-run UUID`), writing its runs and
+study, e.g. `-- --teacher-logits per-batch` or `-- --teacher-run UUID`), writing its runs and
 results into a fresh temporary folder unless the options say otherwise, and reports:
 
 * the wall time of each phase: loading the data, each labml run (teacher, baseline,
@@ -27,7 +27,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import labml_nn_distill.experiment as experiment  # noqa: E402
+import labml_nn_distill.engineering.runs as runs  # noqa: E402
 import labml_nn_distill.engineering.teacher_cache as teacher_cache  # noqa: E402
+from labml_nn_distill.engineering.command import exit_status  # noqa: E402
 
 
 def timed(module, name: str, label, timings: dict):
@@ -62,11 +64,13 @@ def main() -> int:
 
     timings = defaultdict(float)
     timed(experiment, 'load_dataset', lambda *a, **k: 'load data', timings)
-    timed(experiment, 'train', lambda model, data, configs, name, **k: name.split('_', 1)[1], timings)
+    # Every labml run of the study goes through the run engine's `train`
+    timed(runs, 'train', lambda model, data, configs, name, **k: name.split('_', 1)[1], timings)
     timed(teacher_cache, 'cached_teacher_outputs', lambda *a, **k: '  of which: teacher logits (cache)', timings)
     before = peak_rss_mib()
     started = time.perf_counter()
-    status = experiment.main(study_argv)
+    # The study's exit status, as the command would end (one line on stderr when it is not 0)
+    status = exit_status(experiment.main, study_argv)
     total = time.perf_counter() - started
     if status != 0:
         return status

@@ -20,16 +20,16 @@ from labml_nn_distill.engineering import distributed
 from labml_nn_distill.dataset import load_mnist5k
 from labml_nn_distill.large import MnistTeacher
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import TrainConfigs, train
+from labml_nn_distill.engineering.runs import train, use_logs_dir
+from labml_nn_distill.train import TrainConfigs
 
 torch.set_num_threads(1)
 distributed.setup(torch.device('cpu'))
-data = load_mnist5k()
-data.train_images, data.train_labels = data.train_images[:256], data.train_labels[:256]
+data = load_mnist5k(train_subset=256)
 torch.manual_seed(0)
 teacher = MnistTeacher()
-result = train(MnistStudent(), data, TrainConfigs(epochs=2, batch_size=64, seed=0), 'ddp',
-               teacher=teacher, logs_dir=sys.argv[1])
+use_logs_dir(sys.argv[1])
+result = train(MnistStudent(), data, TrainConfigs(epochs=2, batch_size=64, seed=0), 'ddp', teacher=teacher)
 with open(f'{sys.argv[2]}.{distributed.rank()}', 'w') as file:
     json.dump({'world_size': distributed.world_size(), 'history': result.history}, file)
 distributed.finish()

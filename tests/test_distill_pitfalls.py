@@ -6,8 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from labml_nn_distill import soft_targets
-from labml_nn_distill.paper.mnist import PaperTeacher
+from labml_nn_distill import log_soft_targets
+from labml_nn_distill.large import PaperTeacher
 
 PAGE = (Path(__file__).parent.parent / 'labml_nn_distill' / 'paper' / 'pitfalls.md').read_text()
 
@@ -31,7 +31,7 @@ def test_labml_nn_weights_are_alpha_four_ninths_with_scale_nine_tenths():
     student, teacher = logits_pair(seed=1)
     labels = torch.arange(16) % 10
     temperature = 5.0
-    log_q, log_p = soft_targets(student, temperature), soft_targets(teacher, temperature)
+    log_q, log_p = log_soft_targets(student, temperature), log_soft_targets(teacher, temperature)
     labml_nn = 100 * nn.KLDivLoss(log_target=True)(log_q, log_p) + 0.5 * F.cross_entropy(student, labels)
     alpha, scale = 4 / 9, 0.9
     ours = scale * (alpha * temperature ** 2 * F.kl_div(log_q, log_p, log_target=True, reduction='batchmean')
@@ -47,8 +47,8 @@ def adam_weights(loss_scale: float) -> torch.Tensor:
     generator = torch.Generator().manual_seed(0)
     for _ in range(20):
         inputs = torch.randn(32, 20, generator=generator)
-        targets = soft_targets(torch.randn(32, 10, generator=generator) * 3, 4.0)
-        loss = F.kl_div(soft_targets(model(inputs), 4.0), targets, log_target=True, reduction='batchmean')
+        targets = log_soft_targets(torch.randn(32, 10, generator=generator) * 3, 4.0)
+        loss = F.kl_div(log_soft_targets(model(inputs), 4.0), targets, log_target=True, reduction='batchmean')
         optimizer.zero_grad()
         (loss_scale * loss).backward()
         optimizer.step()
@@ -68,7 +68,7 @@ def test_temperature_below_one_sharpens_the_targets():
     _, teacher = logits_pair(seed=2)
 
     def entropy(t):
-        log_p = soft_targets(teacher, t)
+        log_p = log_soft_targets(teacher, t)
         return float(-(log_p.exp() * log_p).sum(-1).mean())
     assert entropy(0.5) < entropy(1.0) < entropy(4.0)
 

@@ -9,14 +9,18 @@ from pathlib import Path
 import pytest
 import torch
 
-from labml_nn_distill.engineering import checkpoint as checkpoint_module
-from labml_nn_distill.engineering import files as files_module
 from labml_nn_distill import experiment as experiment_module
 from labml_nn_distill import train as train_module
+from labml_nn_distill.dataset import load_mnist5k
+from labml_nn_distill.engineering import UserError
+from labml_nn_distill.engineering import checkpoint as checkpoint_module
+from labml_nn_distill.engineering import files as files_module
+from labml_nn_distill.engineering import runs as runs_module
+from labml_nn_distill.engineering.command import exit_status
 from labml_nn_distill.engineering.files import CorruptFile, load_torch, torch_bytes
-from labml_nn_distill.dataset import UserError, load_mnist5k
+from labml_nn_distill.engineering.runs import train, use_logs_dir
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import TrainConfigs, train
+from labml_nn_distill.train import TrainConfigs
 
 REPO = Path(__file__).resolve().parent.parent
 # A tiny study: two epochs per phase on 128 training digits
@@ -104,10 +108,10 @@ def test_study_killed_at_several_points_resumes_to_the_same_numbers_and_loses_no
 
 
 def test_corrupt_checkpoint_is_named_and_the_previous_one_used(tmp_path, monkeypatch, capsys):
-    data = load_mnist5k()
-    data.train_images, data.train_labels = data.train_images[:128], data.train_labels[:128]
+    data = load_mnist5k(train_subset=128)
     configs = TrainConfigs(epochs=3, augment=True, seed=1)
-    reference = train(MnistStudent(), data, configs, 'reference', logs_dir=tmp_path)
+    use_logs_dir(tmp_path)
+    reference = train(MnistStudent(), data, configs, 'reference')
     # A run stopped after its second checkpoint ...
     original_save = checkpoint_module.Checkpoints.save
 
@@ -118,14 +122,14 @@ def test_corrupt_checkpoint_is_named_and_the_previous_one_used(tmp_path, monkeyp
 
     monkeypatch.setattr(checkpoint_module.Checkpoints, 'save', save_then_stop)
     with pytest.raises(KeyboardInterrupt):
-        train(MnistStudent(), data, configs, 'stopped', logs_dir=tmp_path)
+        train(MnistStudent(), data, configs, 'stopped')
     monkeypatch.undo()
     (run_path,) = (tmp_path / 'stopped').iterdir()
     # ... whose second checkpoint was then cut short
     latest = run_path / 'checkpoints' / '256' / 'state.pt'
     content = latest.read_bytes()
     latest.write_bytes(content[:len(content) // 3])
-    resumed = train(MnistStudent(), data, configs, 'stopped', logs_dir=tmp_path, uuid=run_path.name)
+    resumed = train(MnistStudent(), data, configs, 'stopped', uuid=run_path.name)
     printed = capsys.readouterr().out
     assert f'skipping checkpoint {latest}' in printed
     assert f'Resuming from {run_path / "checkpoints" / "128" / "state.pt"} (epoch 1, step 128)' in printed
@@ -150,8 +154,7 @@ def test_checkpoint_checksum_detects_truncation_and_damage(tmp_path):
 
 
 def test_nonfinite_loss_stops_naming_the_step_and_last_good_checkpoint(tmp_path, monkeypatch):
-    data = load_mnist5k()
-    data.train_images, data.train_labels = data.train_images[:128], data.train_labels[:128]
+    data = load_mnist5k(train_subset=128)
     calls = []
     original = train_module.batch_loss
 
@@ -162,7 +165,8 @@ def test_nonfinite_loss_stops_naming_the_step_and_last_good_checkpoint(tmp_path,
 
     monkeypatch.setattr(train_module, 'batch_loss', nan_in_the_second_epoch)
     with pytest.raises(UserError) as error:
-        train(MnistStudent(), data, TrainConfigs(epochs=3, seed=0), 'nan', logs_dir=tmp_path)
+        use_logs_dir(tmp_path)
+        train(MnistStudent(), data, TrainConfigs(epochs=3, seed=0), 'nan')
     (run_path,) = (tmp_path / 'nan').iterdir()
     message = str(error.value)
     assert 'nan at step 192 (epoch 2)' in message
@@ -175,16 +179,16 @@ def test_cuda_out_of_memory_says_how_to_lower_the_batch_size(tmp_path, monkeypat
     def out_of_memory(*args, **kwargs):
         raise torch.cuda.OutOfMemoryError('CUDA out of memory. Tried to allocate 2.00 GiB')
 
-    monkeypatch.setattr(experiment_module, 'train', out_of_memory)
-    assert experiment_module.main(['--batch-size', '256', '--logs-dir', str(tmp_path / 'logs'),
-                                   '--output-dir', str(tmp_path / 'out')]) == 3
+    monkeypatch.setattr(runs_module, 'train', out_of_memory)
+    assert exit_status(experiment_module.main, ['--batch-size', '256', '--logs-dir', str(tmp_path / 'logs'),
+                                                '--output-dir', str(tmp_path / 'out')]) == 3
     error = capsys.readouterr().err
     assert '--batch-size 128' in error and 'Traceback' not in error
 
 
 def test_resume_of_an_unknown_run_is_one_message(tmp_path, capsys):
-    assert experiment_module.main(['--resume', '0123abcd', '--logs-dir', str(tmp_path / 'logs'),
-                                   '--output-dir', str(tmp_path / 'out')]) == 2
+    assert exit_status(experiment_module.main, ['--resume', '0123abcd', '--logs-dir', str(tmp_path / 'logs'),
+                                                '--output-dir', str(tmp_path / 'out')]) == 2
     assert 'no labml run' in capsys.readouterr().err
 
 

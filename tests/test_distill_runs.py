@@ -17,13 +17,16 @@ import yaml
 from labml_nn_distill import experiment as experiment_module
 from labml_nn_distill.dataset import load_mnist5k
 from labml_nn_distill.engineering import UserError
-from labml_nn_distill.engineering import checkpoint as checkpoint_module
+from labml_nn_distill.engineering import provenance
+from labml_nn_distill.engineering import runs as runs_module
 from labml_nn_distill.engineering.checkpoint import Checkpoints
+from labml_nn_distill.engineering.command import exit_status
 from labml_nn_distill.engineering.files import load_torch, save_torch, write_atomically
+from labml_nn_distill.engineering.runs import Runs, train, use_logs_dir
 from labml_nn_distill.engineering.teacher_cache import cached_teacher_outputs, compute_teacher_logits
 from labml_nn_distill.large import MnistTeacher
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import TrainConfigs, train
+from labml_nn_distill.train import TrainConfigs
 
 REPO = Path(__file__).resolve().parent.parent
 PHASES = ('teacher', 'baseline', 'distilled', 'label_smoothing')
@@ -47,9 +50,9 @@ def snapshot(folder: Path) -> dict:
 
 
 def study(tmp_path: Path, *args) -> int:
-    """The study in this process, its outputs and runs under `tmp_path`."""
-    return experiment_module.main([*TINY, '--output-dir', str(tmp_path / 'out'), '--logs-dir', str(tmp_path / 'logs'),
-                                   *args])
+    """The study in this process, its outputs and runs under `tmp_path`; its exit status."""
+    return exit_status(experiment_module.main, [*TINY, '--output-dir', str(tmp_path / 'out'),
+                                                '--logs-dir', str(tmp_path / 'logs'), *args])
 
 
 def run_folder(tmp_path: Path, phase: str) -> Path:
@@ -135,7 +138,7 @@ def test_installed_wheel_writes_runs_and_results_under_the_working_directory(che
 def test_unwritable_output_or_logs_folder_stops_before_training(tmp_path, monkeypatch, capsys, option, folder):
     (tmp_path / 'a-file').write_text('not a folder')
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(experiment_module, 'train', lambda *args, **kwargs: pytest.fail('it trained'))
+    monkeypatch.setattr(runs_module, 'train', lambda *args, **kwargs: pytest.fail('it trained'))
     defaults = {'--output-dir': str(tmp_path / 'out'), '--logs-dir': str(tmp_path / 'logs')}
     with pytest.raises(SystemExit) as stop:
         experiment_module.main([*TINY, *[item for key, value in {**defaults, option: folder}.items()
@@ -228,7 +231,7 @@ def test_temperature_and_alpha_outside_their_range_are_rejected(tmp_path, capsys
 
 def test_temperatures_at_the_ends_of_the_range_are_accepted(tmp_path):
     for value in ('0.1', '100'):
-        args = experiment_module.parse_args(['--temperature', value, '--output-dir', str(tmp_path / value)])
+        args = experiment_module.arguments().parse_args(['--temperature', value, '--output-dir', str(tmp_path / value)])
         assert args.temperature == float(value)
         args.output_lock.close()
 
@@ -245,7 +248,7 @@ def test_out_of_memory_advice_names_the_evaluation_batch_that_may_change_on_resu
     def out_of_memory(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(experiment_module, 'train', out_of_memory)
+    monkeypatch.setattr(runs_module, 'train', out_of_memory)
     assert study(tmp_path, '--batch-size', '256', '--eval-batch-size', '400') == 3
     error = capsys.readouterr().err
     assert '--resume UUID --eval-batch-size 100' in error and '--batch-size 128' in error
@@ -256,7 +259,7 @@ def test_other_runtime_errors_are_not_called_out_of_memory(tmp_path, monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError('mat1 and mat2 shapes cannot be multiplied')
 
-    monkeypatch.setattr(experiment_module, 'train', broken)
+    monkeypatch.setattr(runs_module, 'train', broken)
     with pytest.raises(RuntimeError, match='shapes'):
         study(tmp_path)
 
@@ -266,19 +269,16 @@ def test_resume_accepts_another_evaluation_batch_size_and_refuses_another_batch_
     run_path.mkdir(parents=True)
     stored = {'batch_size': 64, 'eval_batch_size': 500, 'seed': 0}
     (run_path / 'configs.yaml').write_text(yaml.safe_dump({key: {'value': value} for key, value in stored.items()}))
-    args = experiment_module.parse_args(['--logs-dir', str(tmp_path / 'logs'), '--output-dir', str(tmp_path / 'out')])
-    experiment_module.check_same_run(args, run_path, {**stored, 'eval_batch_size': 100})
+    runs = Runs(tmp_path / 'logs', 'labml_nn_distill.experiment')
+    runs.check_same_run(run_path, {**stored, 'eval_batch_size': 100})
     with pytest.raises(UserError, match='batch_size = 64'):
-        experiment_module.check_same_run(args, run_path, {**stored, 'batch_size': 32})
-    args.output_lock.close()
+        runs.check_same_run(run_path, {**stored, 'batch_size': 32})
 
 
 # ## 8. Checkpoints carry their run and step, checked before use
 
 def tiny_data(n: int = 128):
-    data = load_mnist5k()
-    data.train_images, data.train_labels = data.train_images[:n], data.train_labels[:n]
-    return data
+    return load_mnist5k(train_subset=n)
 
 
 def stopped_run(tmp_path, monkeypatch, name: str, configs: TrainConfigs, stop_epoch: int,
@@ -292,8 +292,9 @@ def stopped_run(tmp_path, monkeypatch, name: str, configs: TrainConfigs, stop_ep
             raise KeyboardInterrupt
 
     monkeypatch.setattr(Checkpoints, 'save', save_then_stop)
+    use_logs_dir(tmp_path)
     with pytest.raises(KeyboardInterrupt):
-        train(model_class(), tiny_data(), configs, name, logs_dir=tmp_path)
+        train(model_class(), tiny_data(), configs, name)
     monkeypatch.undo()
     (run_path,) = (tmp_path / name).iterdir()
     return run_path
@@ -302,13 +303,14 @@ def stopped_run(tmp_path, monkeypatch, name: str, configs: TrainConfigs, stop_ep
 def test_checkpoint_copied_from_another_run_is_set_aside_and_the_run_resumes_from_its_own(tmp_path, monkeypatch,
                                                                                          capsys):
     configs = TrainConfigs(epochs=3, seed=1)
-    reference = train(MnistStudent(), tiny_data(), configs, 'reference', logs_dir=tmp_path)
+    use_logs_dir(tmp_path)
+    reference = train(MnistStudent(), tiny_data(), configs, 'reference')
     mine = stopped_run(tmp_path, monkeypatch, 'mine', configs, stop_epoch=1)
     other = stopped_run(tmp_path, monkeypatch, 'other', TrainConfigs(epochs=3, seed=2), stop_epoch=2)
     copied = mine / 'checkpoints' / '256' / 'state.pt'
     copied.parent.mkdir()
     shutil.copy(other / 'checkpoints' / '256' / 'state.pt', copied)
-    resumed = train(MnistStudent(), tiny_data(), configs, 'mine', logs_dir=tmp_path, uuid=mine.name)
+    resumed = train(MnistStudent(), tiny_data(), configs, 'mine', uuid=mine.name)
     printed = capsys.readouterr().out
     assert f'skipping checkpoint {copied}: {copied} was written by run {other.name}' in printed
     assert f'Resuming from {mine / "checkpoints" / "128" / "state.pt"}' in printed
@@ -325,7 +327,7 @@ def test_checkpoint_of_another_architecture_stops_naming_the_file(tmp_path, monk
     path.unlink()
     save_torch(path, state)
     with pytest.raises(UserError) as error:
-        train(MnistStudent(), tiny_data(), configs, 'mine', logs_dir=tmp_path, uuid=run_path.name)
+        train(MnistStudent(), tiny_data(), configs, 'mine', uuid=run_path.name)
     assert f'The checkpoint {path} does not fit' in str(error.value)
 
 
@@ -388,7 +390,7 @@ def test_code_changed_since_the_run_started_is_refused_unless_allowed(tmp_path, 
 
 
 def test_recorded_code_ignores_notes_but_not_code():
-    code_of = checkpoint_module.code_of
+    code_of = provenance.code_of
     assert code_of('"""A page."""\n# a note\ndef f():\n    """Doc."""\n    return 1\n') == code_of('def f():\n    return 1\n')
     assert code_of('def f():\n    return 1\n') != code_of('def f():\n    return 2\n')
 

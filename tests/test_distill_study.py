@@ -9,10 +9,13 @@ import pytest
 import torch
 
 from labml_nn_distill.dataset import load_mnist5k
+from labml_nn_distill.engineering.checkpoint import save_final
+from labml_nn_distill.engineering.command import exit_status
+from labml_nn_distill.engineering.files import release_locks
+from labml_nn_distill.engineering.runs import train, use_logs_dir
 from labml_nn_distill.experiment import main
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.engineering.checkpoint import save_final
-from labml_nn_distill.train import TrainConfigs, train
+from labml_nn_distill.train import TrainConfigs
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,11 +54,14 @@ def test_study_writes_results_json_and_plots(tiny_study):
 def test_printed_table_holds_the_numbers_in_results_json(tiny_study):
     folder, stdout = tiny_study
     results = json.loads((folder / 'out' / 'results.json').read_text())
-    assert results['table'] in stdout
+    # The table is the study's block of the results page, printed as it is recorded
+    assert results['table'] in stdout and '<table>' in results['table']
     for phase, run in results['runs']['0'].items():
-        row = re.search(rf'^\| {phase} \|.*$', stdout, re.MULTILINE).group(0)
-        assert f'| {run["test_accuracy"]:.2f} |' in row and f'| {run["test_errors"]} |' in row
-        assert run['uuid'] in row
+        row = re.search(rf'^<tr><td>{phase.replace("_", " ")}</td>.*$', results['table'], re.MULTILINE).group(0)
+        assert (f'<td align=right>{run["test_accuracy"]:.2f}</td>' in row
+                and f'<td align=right>{run["test_errors"]}</td>' in row)
+        # Each run's uuid is printed (by labml, as the run starts)
+        assert run['uuid'] in stdout
 
 
 def test_each_run_is_a_labml_run_with_configs_metrics_and_checkpoint(tiny_study):
@@ -110,8 +116,8 @@ def test_corrupt_teacher_checkpoint_is_named(tmp_path, capsys):
     path = tmp_path / 'logs' / 'mnist5k_teacher' / 'abc123' / 'checkpoints' / '4000' / 'model.pt'
     path.parent.mkdir(parents=True)
     path.write_bytes(b'not a checkpoint')
-    assert main(['--teacher-run', 'abc123', '--logs-dir', str(tmp_path / 'logs'),
-                 '--output-dir', str(tmp_path / 'out')]) == 2
+    assert exit_status(main, ['--teacher-run', 'abc123', '--logs-dir', str(tmp_path / 'logs'),
+                              '--output-dir', str(tmp_path / 'out')]) == 2
     error = capsys.readouterr().err
     assert str(path) in error and 'corrupt' in error
     assert path.read_bytes() == b'not a checkpoint'
@@ -120,12 +126,14 @@ def test_corrupt_teacher_checkpoint_is_named(tmp_path, capsys):
 def test_missing_checkpoint_step_lists_the_saved_steps(tmp_path, capsys):
     (tmp_path / 'logs' / 'mnist5k_teacher' / 'abc123' / 'checkpoints' / '4000').mkdir(parents=True)
     (tmp_path / 'logs' / 'mnist5k_teacher' / 'abc123' / 'checkpoints' / '4000' / 'model.pt').write_bytes(b'')
-    assert main(['--teacher-run', 'abc123:99', '--logs-dir', str(tmp_path / 'logs')]) == 2
+    assert exit_status(main, ['--teacher-run', 'abc123:99', '--logs-dir', str(tmp_path / 'logs'),
+                              '--output-dir', str(tmp_path / 'out')]) == 2
     assert 'Checkpoints saved in that run: 4000' in capsys.readouterr().err
 
 
 @pytest.mark.parametrize('args', [['--temperature', '0'], ['--temperature', '-1'], ['--alpha', '1.5'],
-                                  ['--alpha', '-0.1'], ['--epochs', '0'], ['--dataset', 'svhn']])
+                                  ['--alpha', '-0.1'], ['--epochs', '0'], ['--dataset', 'svhn'],
+                                  ['--teacher-logits', 'exact']])
 def test_invalid_values_are_rejected_before_anything_starts(tmp_path, args, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([*args, '--output-dir', str(tmp_path / 'out'), '--logs-dir', str(tmp_path / 'logs')])
@@ -144,11 +152,11 @@ def test_help_explains_every_option():
 
 
 def test_same_seed_gives_the_same_numbers(tmp_path):
-    data = load_mnist5k()
-    data.train_images, data.train_labels = data.train_images[:256], data.train_labels[:256]
+    data = load_mnist5k(train_subset=256)
     configs = TrainConfigs(epochs=2, augment=True, seed=3)
-    first = train(MnistStudent(), data, configs, 'determinism', logs_dir=tmp_path)
-    second = train(MnistStudent(), data, configs, 'determinism', logs_dir=tmp_path)
+    use_logs_dir(tmp_path)
+    first = train(MnistStudent(), data, configs, 'determinism')
+    second = train(MnistStudent(), data, configs, 'determinism')
     assert first.uuid != second.uuid
     assert first.history == second.history
 
@@ -162,13 +170,18 @@ def test_checkpoints_are_never_overwritten(tmp_path):
 
 
 def test_several_seeds_report_mean_sd_and_paired_gain(tmp_path, capsys):
-    assert main(['--seeds', '0', '1', '--epochs', '1', '--train-subset', '64',
-                 '--output-dir', str(tmp_path / 'out'), '--logs-dir', str(tmp_path / 'logs')]) == 0
+    try:
+        returned = main(['--seeds', '0', '1', '--epochs', '1', '--train-subset', '64',
+                         '--output-dir', str(tmp_path / 'out'), '--logs-dir', str(tmp_path / 'logs')])
+    finally:
+        release_locks()
     results = json.loads((tmp_path / 'out' / 'results.json').read_text())
+    # `main` returns what it wrote (the JSON has the printed block besides)
+    assert json.loads(json.dumps(returned)) == {key: value for key, value in results.items() if key != 'table'}
     runs = results['runs']
     gains = [runs[s]['distilled']['test_accuracy'] - runs[s]['baseline']['test_accuracy'] for s in ('0', '1')]
     assert results['summary']['paired_gain']['per_seed'] == pytest.approx(gains)
     assert results['summary']['paired_gain']['mean'] == pytest.approx(sum(gains) / 2)
     stdout = capsys.readouterr().out
     assert f'{results["summary"]["distilled"]["accuracy_mean"]:.2f} ± ' in stdout
-    assert 'over 2 seed(s)' in stdout
+    assert 'seeds 0, 1;' in stdout and 'mean ± sd over seeds' in stdout

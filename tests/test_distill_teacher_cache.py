@@ -5,6 +5,7 @@ from labml_nn_distill.dataset import ImageData
 from labml_nn_distill.large import MnistTeacher
 from labml_nn_distill.engineering.teacher_cache import (cache_is_exact, cached_teacher_outputs, teacher_logits_of,
                                                         teacher_outputs)
+from labml_nn_distill.engineering.runs import use_logs_dir
 from labml_nn_distill.train import TrainConfigs, batch_loss
 
 
@@ -40,7 +41,7 @@ def test_cached_logits_equal_the_teachers_outputs(tmp_path):
     torch.testing.assert_close(cached[0], teacher_logits(teacher, data, data.train_images), rtol=0, atol=0)
 
 
-def test_exact_and_cached_paths_give_the_same_loss_without_augmentation(tmp_path):
+def test_per_batch_and_cached_paths_give_the_same_loss_without_augmentation(tmp_path):
     data = tiny_data()
     teacher, _ = teacher_with_counter()
     cached = cached_teacher_outputs(teacher, data, augment=False, cache_dir=tmp_path)
@@ -48,9 +49,9 @@ def test_exact_and_cached_paths_give_the_same_loss_without_augmentation(tmp_path
     inputs = data.normalize(data.train_images)
     student_logits = torch.randn(len(indices), 10, requires_grad=True)
     configs = TrainConfigs()
-    exact = teacher_outputs(teacher, data, False, 'exact')(inputs, indices, None)
+    per_batch = teacher_outputs(teacher, data, False, 'per-batch')(inputs, indices, None)
     from_cache = teacher_logits_of(cached, indices)
-    assert torch.equal(batch_loss(student_logits, data.train_labels, exact, configs),
+    assert torch.equal(batch_loss(student_logits, data.train_labels, per_batch, configs),
                        batch_loss(student_logits, data.train_labels, from_cache, configs))
 
 
@@ -121,6 +122,8 @@ def test_augment_reports_which_images_it_flipped():
 
 
 def test_the_cached_path_reads_the_view_that_augmentation_flipped(tmp_path):
+    # The cache file goes to the logs folder's teacher_cache/
+    use_logs_dir(tmp_path)
     data = tiny_data(flip=True)
     data.max_shift = 0
     teacher, _ = teacher_with_counter()
@@ -128,9 +131,10 @@ def test_the_cached_path_reads_the_view_that_augmentation_flipped(tmp_path):
     augmented, flipped = data.augment(data.train_images[indices], torch.Generator().manual_seed(3))
     inputs = data.normalize(augmented)
     cached = teacher_outputs(teacher, data, True, 'cached')
-    exact = teacher_outputs(teacher, data, True, 'exact')
-    torch.testing.assert_close(cached(inputs, indices, flipped), exact(inputs, indices, flipped),
+    per_batch = teacher_outputs(teacher, data, True, 'per-batch')
+    torch.testing.assert_close(cached(inputs, indices, flipped), per_batch(inputs, indices, flipped),
                                rtol=1e-5, atol=1e-5)
+    assert len(list((tmp_path / 'teacher_cache').glob('*.pt'))) == 1
 
 
 def test_cache_is_exact_only_without_random_shifts():
