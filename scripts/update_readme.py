@@ -15,7 +15,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from labml_nn_distill.engineering.report import PAPER, replace_block, verdict  # noqa: E402
+from labml_nn_distill.engineering.report import PAPER, replace_block  # noqa: E402
+from labml_nn_distill.paper.comparing import verdict as linked_verdict  # noqa: E402
+from labml_nn_distill.paper.mnist import chosen_temperature  # noqa: E402
+from labml_nn_distill.paper.temperature_sweep import label  # noqa: E402
+
+
+def verdict(comparison: dict, better: str, worse: str) -> str:
+    """The comparison's sentence, its verdict linked to the page that defines it."""
+    return linked_verdict(comparison, better, worse, link='labml_nn_distill/paper/comparing.py')
+
 
 README = REPO / 'README.md'
 BLOCK = 'readme-results'
@@ -42,7 +51,7 @@ def study_row(results: dict) -> str:
 def mnist_row(results: dict) -> str:
     summary = results['summary']
     ours, paper = summary['ours'], summary['paper']
-    chosen = summary['chosen'].split('=')[1]
+    chosen = f'{chosen_temperature(results["models"], results["temperatures"]):g}'
     gap = f'; the distilled student closes {100 * summary["gap_closed"]:.0f} % of the gap (paper ' \
           f'{100 * summary["paper_gap_closed"]:.0f} %)' if summary['gap_closed'] is not None else ''
     return row('paper/mnist.py', "the paper's MNIST experiment", results,
@@ -52,11 +61,11 @@ def mnist_row(results: dict) -> str:
 
 
 def sweep_row(results: dict) -> str:
-    chosen = results['chosen']
-    against = results['comparisons'][f'{chosen} vs label_smoothing']
+    chosen = label(results['chosen'], results['temperatures'])
+    against = results['comparisons'][f'{results["chosen"]} vs label_smoothing']
     return row('paper/temperature_sweep.py', 'temperature sweep', results,
-               f'validation chooses {chosen.replace("=", " = ")}; '
-               + verdict(against, f'distillation at {chosen.replace("=", " = ")}', 'label smoothing'))
+               f'validation chooses {chosen.removeprefix("distillation at ")}; '
+               + verdict(against, chosen, 'label smoothing'))
 
 
 def omitted_row(results: dict) -> str:

@@ -142,7 +142,8 @@ def test_torchvision_raw_files_split_like_the_pickle(tmp_path):
 
 
 def test_the_paper_teacher_keeps_every_unit_within_the_max_norm():
-    teacher = page.PaperTeacher()
+    from labml_nn_distill.large import PaperTeacher
+    teacher = PaperTeacher()
     with torch.no_grad():
         for layer in teacher.layers:
             if isinstance(layer, torch.nn.Linear):
@@ -174,8 +175,9 @@ def page_args(tmp_path, *extra):
 
 
 def test_the_mnist_page_chooses_on_validation_and_resumes_after_a_kill(tiny_mnist, monkeypatch):
+    from labml_nn_distill.engineering import runs
     tmp_path = tiny_mnist
-    real_train = page.train
+    real_train = runs.train
     trained = []
 
     def killed_after_two(*args, **kwargs):
@@ -183,25 +185,35 @@ def test_the_mnist_page_chooses_on_validation_and_resumes_after_a_kill(tiny_mnis
             raise KeyboardInterrupt
         trained.append(kwargs.get('extra_configs', {}).get('model_name'))
         return real_train(*args, **kwargs)
-    monkeypatch.setattr(page, 'train', killed_after_two)
+    monkeypatch.setattr(runs, 'train', killed_after_two)
     with pytest.raises(KeyboardInterrupt):
         page.main(page_args(tmp_path))
     assert trained == ['teacher', 'baseline']
-    progress = json.loads((tmp_path / 'logs' / 'mnist_paper_progress.json').read_text())
-    assert set(progress['models']) == {'teacher', 'baseline'}
-    # A changed option is refused on resume, with the options it was started with
-    with pytest.raises(UserError, match='was written with other options'):
+    # The two finished runs, and the command that continues them names one of their uuids
+    finished = {path.parents[2].name for path in (tmp_path / 'logs').glob('*/*/checkpoints/*/model.pt')}
+    assert len(finished) == 2
+    assert runs.resume_command().split()[-1] in finished and '--resume' in runs.resume_command()
+    # A changed option is refused on resume, naming the option and the value it was started with
+    with pytest.raises(UserError, match="was started with seed = 0"):
         page.main(page_args(tmp_path, '--seed', '1', '--resume'))
-    monkeypatch.setattr(page, 'train', real_train)
+    monkeypatch.setattr(runs, 'train', real_train)
     results = page.main(page_args(tmp_path, '--resume'))
     models = results['models']
-    assert models['teacher'] == progress['models']['teacher'] and models['baseline'] == progress['models']['baseline']
+    # The teacher and the baseline are the runs of the first command, read back
+    assert {models['teacher']['uuid'], models['baseline']['uuid']} == finished
     assert set(models) == {'teacher', 'baseline', 'T=2', 'T=20', 'logits', 'tiny_baseline', 'tiny_T=4'}
     chosen = results['summary']['chosen']
     assert chosen == min(('T=2', 'T=20'), key=lambda name: (models[name]['valid_errors'], -float(name[2:])))
     assert results['summary']['ours']['distilled'] == models[chosen]['test_errors']
     block = (tmp_path / 'out' / 'results.md').read_text()
     assert "## The paper's MNIST experiment" in block and (tmp_path / 'out' / 'images' / 'mnist.svg').exists()
+
+
+def test_the_other_full_mnist_pages_name_the_command_that_trains_their_teacher(tiny_mnist):
+    from labml_nn_distill.paper import dark_knowledge
+    with pytest.raises(UserError, match='python -m labml_nn_distill.paper.mnist'):
+        dark_knowledge.main(['--data-dir', str(tiny_mnist / 'data'), '--logs-dir', str(tiny_mnist / 'logs'),
+                             '--output-dir', str(tiny_mnist / 'out'), '--teacher-epochs', '1'])
 
 
 @pytest.mark.parametrize('option', ['--temperatures', '--tiny-temperatures'])

@@ -8,7 +8,8 @@ from labml_nn_distill.paper import ensemble, omitted_class, temperature_sweep
 from labml_nn_distill.dataset import load_mnist5k
 from labml_nn_distill.engineering.report import PAPER, page_block
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import TrainConfigs, predict, train
+from labml_nn_distill.engineering.runs import train, use_logs_dir
+from labml_nn_distill.train import TrainConfigs, predict
 
 # Reduced runs: a quarter of the training digits, teachers of 1 epoch, students of 1 epoch
 REDUCED = ['--seeds', '0', '--epochs', '1', '--teacher-epochs', '1', '--train-subset', '300']
@@ -50,17 +51,17 @@ def test_bias_shift_makes_exactly_the_target_share_predict_the_class():
 
 
 def test_student_without_threes_predicts_none_and_distilled_student_some(tmp_path):
-    data = load_mnist5k()
-    data.train_images, data.train_labels = data.train_images[:1200], data.train_labels[:1200]
+    data = load_mnist5k(train_subset=1200)
+    use_logs_dir(tmp_path)
     # A quick teacher that has seen 3s: the student network on all labels
     teacher = MnistStudent()
-    train(teacher, data, TrainConfigs(epochs=3, seed=1), 'teacher', logs_dir=tmp_path)
+    train(teacher, data, TrainConfigs(epochs=3, seed=1), 'teacher')
     transfer = omitted_class.without_class(data, 3)
     configs = TrainConfigs(epochs=2, seed=0)
     counts = {}
     for name, source in (('baseline', None), ('distilled', teacher)):
         student = MnistStudent()
-        train(student, transfer, configs, name, teacher=source, logs_dir=tmp_path)
+        train(student, transfer, configs, name, teacher=source)
         counts[name] = omitted_class.counts(predict(student, data, data.test_images), data.test_labels, 3)
     assert counts['baseline']['predicted_omitted'] == 0
     assert counts['distilled']['predicted_omitted'] > 0 and counts['distilled']['omitted_right'] > 0
@@ -114,15 +115,15 @@ def test_omitted_class_students_see_jittered_digits_and_the_page_says_so(logs_di
     def run(name, *options):
         return omitted_class.main([*REDUCED, *options, '--output-dir', str(tmp_path / name),
                                    '--logs-dir', str(logs_dir)])
-    jittered, plain = run('jittered'), run('plain', '--no-jitter', '--teacher-outputs', 'cached')
-    assert (jittered['jitter'], jittered['teacher_outputs']) == (True, 'exact')
-    assert (plain['jitter'], plain['teacher_outputs']) == (False, 'cached')
+    jittered, plain = run('jittered'), run('plain', '--no-jitter', '--teacher-logits', 'cached')
+    assert (jittered['jitter'], jittered['teacher_logits']) == (True, 'per-batch')
+    assert (plain['jitter'], plain['teacher_logits']) == (False, 'cached')
     assert "the teacher's logits computed for every shifted batch" in omitted_class.results_markdown(jittered)
     assert 'no 3s, not shifted;' in omitted_class.results_markdown(plain)
     # Shifted batches are other inputs: the students end elsewhere
     assert jittered['per_seed']['0']['curve'] != plain['per_seed']['0']['curve']
     with pytest.raises(SystemExit):
-        omitted_class.main([*REDUCED, '--teacher-outputs', 'approximate'])
+        omitted_class.main([*REDUCED, '--teacher-logits', 'approximate'])
 
 
 def test_wrong_indices_are_the_digits_whose_highest_logit_is_not_the_label():
@@ -131,3 +132,29 @@ def test_wrong_indices_are_the_digits_whose_highest_logit_is_not_the_label():
     logits = torch.eye(4)[[0, 2, 2, 1]]  # the second and the fourth argmax to another class
     assert wrong_indices(logits, labels) == [1, 3]
     assert wrong_indices(torch.eye(4), labels) == []
+
+
+def test_a_page_resumed_reads_its_finished_models_back_instead_of_training_them(tmp_path, capsys):
+    """`--resume` of a page: every model of the first run is finished, so none trains again."""
+    logs = tmp_path / 'logs'
+    options = [*REDUCED, '--temperatures', '2', '--logs-dir', str(logs)]
+    first = temperature_sweep.main([*options, '--output-dir', str(tmp_path / 'first')])
+    folders = sorted(path.name for path in logs.glob('*/*') if (path / 'configs.yaml').exists())
+    capsys.readouterr()
+    again = temperature_sweep.main([*options, '--resume', '--output-dir', str(tmp_path / 'again')])
+    printed = capsys.readouterr().out
+    assert sorted(path.name for path in logs.glob('*/*') if (path / 'configs.yaml').exists()) == folders
+    # The teacher, the baseline, label smoothing and the distilled student, each read back from its run
+    assert printed.count('is finished; using its final checkpoint') == 4
+    for key in ('summary', 'comparisons', 'per_seed', 'chosen'):
+        assert again[key] == first[key]
+
+
+def test_resuming_a_page_with_the_uuid_of_another_commands_run_is_refused(tmp_path):
+    from labml_nn_distill.engineering import UserError
+    logs = tmp_path / 'logs'
+    omitted_class.main([*REDUCED, '--logs-dir', str(logs), '--output-dir', str(tmp_path / 'out')])
+    uuid = next((logs / 'mnist5k_omitted_baseline').iterdir()).name
+    with pytest.raises(UserError, match='was not started by labml_nn_distill.paper.temperature_sweep'):
+        temperature_sweep.main([*REDUCED, '--logs-dir', str(logs), '--resume', uuid,
+                                '--output-dir', str(tmp_path / 'again')])

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from labml_nn_distill.engineering.report import PAPER, page_block, replace_block, save_svg, pyplot
+from labml_nn_distill.paper import RESULTS_ORDER, student_name
 
 PAGES = ['temperature_gradients', 'temperature_sweep', 'omitted_class', 'ensemble']
 # Pages with one training run per model (no seeds to repeat) and their own result blocks
@@ -79,9 +80,9 @@ def test_svg_plots_are_byte_for_byte_deterministic(tmp_path):
 
 
 def test_study_block_is_rendered_from_the_committed_study_json():
-    from labml_nn_distill.engineering.report import study_markdown
+    from labml_nn_distill.experiment import results_markdown
     results = committed('experiment')
-    assert page_block((PAPER / 'results.md').read_text(), 'experiment') == study_markdown(results)
+    assert page_block((PAPER / 'results.md').read_text(), 'experiment') == results_markdown(results)
     assert results['command'].startswith('python -m labml_nn_distill.experiment')
     # What the study computed, not where it wrote: a reader can copy the command as it is
     for option in ('--publish', '--output-dir', '--logs-dir', '--resume', '--train-subset', '--epochs'):
@@ -142,7 +143,7 @@ def test_a_rerun_with_the_same_numbers_leaves_the_results_alone(tmp_path):
 
 def test_temperature_sweep_page_says_what_its_committed_numbers_show():
     """The sentences of temperature_sweep.py against the committed sweep."""
-    from labml_nn_distill.paper.temperature_sweep import __doc__ as page, choose_temperature
+    from labml_nn_distill.paper.temperature_sweep import __doc__ as page, chosen_temperature
     results = committed('temperature_sweep')
     summary, comparisons = results['summary'], results['comparisons']
     temperatures = [f'T={t:g}' for t in results['temperatures']]
@@ -152,10 +153,10 @@ def test_temperature_sweep_page_says_what_its_committed_numbers_show():
     # "40 students and 5 teachers": eight students (six temperatures, two controls) per seed
     assert (len(temperatures) + 2) * len(results['seeds']) == 40 and '40 students and 5 teachers' in page
     # "the validation digits choose T = 20 ... tied with T = 8 (ties go to the higher temperature)"
-    assert results['chosen'] == choose_temperature(summary, results['temperatures']) == 'T=20'
+    assert results['chosen'] == student_name(chosen_temperature(summary, results['temperatures'])) == 'T=20'
     valid = {name: summary[name]['valid_errors'][0] for name in temperatures}
     assert [name for name in temperatures if valid[name] == min(valid.values())] == ['T=8', 'T=20']
-    # "Every temperature from 2 up beats the baseline"
+    # "Every temperature from 2 up [beats](comparing.html) the baseline"
     assert all(comparisons[f'{name} vs baseline']['low'] > 0 for name in temperatures[1:])
     # "only T = 1 differs beyond the noise, and it loses"
     assert comparisons['T=1 vs label_smoothing']['high'] < 0
@@ -166,15 +167,17 @@ def test_temperature_sweep_page_says_what_its_committed_numbers_show():
 
 
 def test_paired_bootstrap_interval_excludes_zero_only_for_a_real_difference():
-    from labml_nn_distill.engineering.report import paired_bootstrap, verdict
+    from labml_nn_distill.paper.comparing import paired_bootstrap, verdict
     # A is wrong on 10 digits per seed, B on those and 30 more: A beats B in every resample
     a = [list(range(seed, seed + 10)) for seed in range(5)]
     b = [wrong + list(range(100, 130)) for wrong in a]
     clear = paired_bootstrap(a, b, 1000, resamples=2000)
     assert clear['difference'] == 30.0 and 0 < clear['low'] <= 30.0 <= clear['high']
-    assert verdict(clear, 'A', 'B').startswith('A beats B (30.0 fewer errors')
+    assert verdict(clear, 'A', 'B', link=None).startswith('A beats B (30.0 fewer errors')
+    # Linked to the page that says what it means
+    assert verdict(clear, 'A', 'B').startswith('A [beats](comparing.html) B (30.0 fewer errors')
     # Told from the side of the better one, whichever order they are given in
-    assert verdict(paired_bootstrap(b, a, 1000, resamples=2000), 'B', 'A').startswith('A beats B')
+    assert verdict(paired_bootstrap(b, a, 1000, resamples=2000), 'B', 'A', link=None).startswith('A beats B')
     # Each wrong on different digits, one more for B in one seed only: within the noise
     c = [list(range(200 + 3 * seed, 203 + 3 * seed)) for seed in range(5)]
     d = [list(range(300 + 3 * seed, 303 + 3 * seed)) + ([400] if seed == 0 else []) for seed in range(5)]
@@ -189,10 +192,46 @@ def test_committed_comparisons_follow_from_the_recorded_mistakes(name):
     results = committed(name)
     assert len(results['seeds']) >= 5
     if name == 'temperature_sweep':
-        again = page.compare(results['per_seed'], results['temperatures'], results['chosen'], results['test_examples'])
-        assert results['chosen'] == page.choose_temperature(results['summary'], results['temperatures'])
+        chosen = page.chosen_temperature(results['summary'], results['temperatures'])
+        again = page.compare(results['per_seed'], results['temperatures'], chosen, results['test_examples'])
+        assert results['chosen'] == student_name(chosen)
     elif name == 'omitted_class':
         again = page.compare(results['per_seed'], results['test_examples'])
     else:
         again = page.compare(results['runs'], results['seeds'], results['test_examples'])
     assert round_trip(again) == results['comparisons']
+
+
+def test_results_blocks_follow_the_reading_order():
+    """The blocks of the results page in the paper wing's declared order, the study's first."""
+    import re
+    text = (PAPER / 'results.md').read_text()
+    blocks = re.findall(r'<!-- begin: (\w+) -->', text)
+    assert blocks == [name for name in RESULTS_ORDER if name in blocks]
+    assert blocks[0] == 'experiment' and len(blocks) == 8
+
+
+def test_a_new_block_goes_where_the_reading_order_puts_it():
+    order = ['a', 'b', 'c']
+    text = replace_block(replace_block('# Results\n', 'c', 'C', order), 'a', 'A', order)
+    text = replace_block(text, 'b', 'B', order)
+    assert text.index('A') < text.index('B') < text.index('C')
+    # A page outside the order goes last
+    assert replace_block(text, 'z', 'Z', order).rstrip().endswith('<!-- end: z -->')
+
+
+def test_every_beats_on_the_pages_links_to_what_it_means():
+    """Each "beats" and "within the noise" of the paper's pages and results page links to comparing.html."""
+    import re
+    for path in [*PAPER.glob('*.py'), PAPER / 'results.md']:
+        if path.name in ('comparing.py', '__init__.py'):
+            continue
+        text = path.read_text() if path.suffix == '.md' else importlib.import_module(
+            f'labml_nn_distill.paper.{path.stem}').__doc__
+        for found in re.finditer(r'\bbeats\b|within the noise', text):
+            before = text[max(0, found.start() - 1):found.start()]
+            after = text[found.end():found.end() + 18]
+            # A quoted "beats" names the word; it does not claim anything
+            if before == '"':
+                continue
+            assert before == '[' and after.startswith('](comparing.html)'), f'{path.name}: {text[found.start() - 60:found.end() + 20]!r}'
