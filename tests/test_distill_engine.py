@@ -389,3 +389,56 @@ def test_resume_hint_names_the_first_run_and_drops_an_earlier_resume(tmp_path, f
     first = runs.train({'seed': 0}, MnistStudent(), load_mnist5k(train_subset=64), TrainConfigs(epochs=1), 'hint')
     runs.train({'seed': 1}, MnistStudent(), load_mnist5k(train_subset=64), TrainConfigs(epochs=1, seed=1), 'hint')
     assert shlex.split(resume_command()) == ['python', '-m', EXPERIMENT, *kept, '--resume', first.uuid]
+
+
+# ## Every option of every command is checked by the options page
+
+def command_parsers():
+    """The parser of the study and of every page of the paper, by module name."""
+    import importlib
+    from labml_nn_distill import experiment
+    parsers = {'experiment': experiment.arguments()}
+    for path in sorted((PACKAGE / 'paper').glob('*.py')):
+        module = importlib.import_module(f'labml_nn_distill.paper.{path.stem}')
+        if hasattr(module, 'PAGE'):
+            parsers[path.stem] = module.PAGE.arguments()
+    return parsers
+
+
+def test_every_option_of_every_command_is_checked_by_a_function_of_the_options_page():
+    """A value is checked by `engineering/options.py` (or is a path, a choice, a flag or free text)."""
+    from pathlib import Path as PathType
+    parsers = command_parsers()
+    assert len(parsers) == 8
+    for name, parser in parsers.items():
+        for action in parser._actions:
+            if action.type is None or action.type is PathType:
+                continue
+            assert action.type.__module__ == 'labml_nn_distill.engineering.options', (name, action.dest)
+
+
+@pytest.mark.parametrize('value', ['1000', 'nan', '0'])
+def test_every_temperature_option_of_every_command_is_range_checked(value, capsys):
+    """`transfer_sets --temperature` once skipped the check; now no command does."""
+    checked = 0
+    for name, parser in command_parsers().items():
+        for option in ('--temperature', '--temperatures', '--tiny-temperatures'):
+            if option in parser._option_string_actions:
+                with pytest.raises(SystemExit) as stop:
+                    parser.parse_args([option, value])
+                assert stop.value.code == 2
+                assert f'argument {option}: must be a number from 0.1 to 100' in capsys.readouterr().err
+                checked += 1
+    assert checked >= 7
+
+
+@pytest.mark.parametrize('argv,kept', [
+    (['--threads', '1', '--resume', '0123abcd', '--output-dir', 'x', '--publish'], ['--threads', '1']),
+    (['--resume', '--seeds', '0', '1', '--logs-dir=y'], ['--seeds', '0', '1']),
+    (['--seeds', '0', '--resume'], ['--seeds', '0']),
+    (['--resume=0123abcd', '--allow-code-change', '--epochs', '2', '--data-dir', 'd'], ['--epochs', '2']),
+])
+def test_the_recorded_command_keeps_what_it_computes_and_drops_resume_with_its_uuid(argv, kept):
+    """A results JSON's command can be copied as it is: no uuid of someone else's run in it."""
+    from labml_nn_distill.engineering.report import what_it_computes
+    assert what_it_computes(argv) == kept

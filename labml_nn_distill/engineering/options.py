@@ -181,7 +181,7 @@ def describe(default) -> str:
     if default is None:
         return 'none'
     if isinstance(default, (list, tuple)):
-        return ' '.join(map(str, default))
+        return ' '.join(map(describe, default))
     return f'{default:g}' if isinstance(default, float) else str(default)
 
 

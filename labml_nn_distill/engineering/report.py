@@ -109,22 +109,27 @@ def machine() -> str:
 
 
 # Options that say where files are read and written, or that a run publishes or continues,
-# not what it computes; a results JSON's command leaves them out
+# not what it computes; a results JSON's command leaves them out. `--resume` may be followed
+# by a uuid, and `--allow-code-change` only goes with it.
 WHERE_OPTIONS = ('--output-dir', '--logs-dir', '--data-dir')
-HOW_FLAGS = ('--publish', '--resume')
+HOW_FLAGS = ('--publish', '--resume', '--allow-code-change')
 
 
 def what_it_computes(argv: list[str]) -> list[str]:
     """
-    ### The command's arguments without `WHERE_OPTIONS` (and their values) and `HOW_FLAGS`
+    ### The command's arguments without `WHERE_OPTIONS` (and their values) and `HOW_FLAGS` (and a uuid after `--resume`)
     """
-    kept, skip = [], False
-    for argument in argv:
-        if skip:
-            skip = False
-        elif argument in HOW_FLAGS or argument.split('=')[0] in WHERE_OPTIONS:
-            skip = argument in WHERE_OPTIONS
-        else:
+    kept, arguments = [], iter(argv)
+    for argument in arguments:
+        name = argument.split('=')[0]
+        if name in WHERE_OPTIONS and '=' not in argument:
+            next(arguments, None)
+        elif argument == '--resume':
+            following = next(arguments, None)
+            if following is not None and following.startswith('-'):
+                kept.extend(what_it_computes([following, *arguments]))
+                break
+        elif name not in WHERE_OPTIONS and name not in HOW_FLAGS:
             kept.append(argument)
     return kept
 

@@ -286,7 +286,8 @@ def options(parser: argparse.ArgumentParser):
     """
     ### The page's own options: the temperatures of the too-small student
     """
-    parser.add_argument('--tiny-temperatures', type=valid_temperature, nargs='+', default=TINY_TEMPERATURES,
+    parser.add_argument('--tiny-temperatures', type=valid_temperature, nargs='+', metavar='T',
+                        default=TINY_TEMPERATURES,
                         help='temperatures of the 30-unit students (default: 1 2 4 8 20)')
 
 
