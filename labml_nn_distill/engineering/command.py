@@ -19,13 +19,11 @@ code never calls `sys.exit`: tests and notebooks call `main` and get the excepti
 program, the module hands `main` to `run_command`, which turns the ways a command can end
 into exit statuses, the same for every command:
 
-| how it ended | status | what is printed |
-| --- | ---: | --- |
-| it finished | 0 | what it measured |
-| a mistake the user can fix (`UserError`, `DataError`) | 2 | `error:` and one paragraph |
-| memory ran out (GPU or CPU) | 3 | which memory, and which batch size to lower |
-| Ctrl-C | 130 | that it stopped, and the command that continues |
-| SIGTERM (`docker stop`, Slurm, `kill`) | 143 | the same |
+* it finished: status 0, and what it measured;
+* a mistake the user can fix (`UserError`, `DataError`): status 2, `error:` and one paragraph;
+* memory ran out (GPU or CPU): status 3, which memory, and which batch size to lower;
+* Ctrl-C: status 130, that it stopped, and the command that continues;
+* SIGTERM (`docker stop`, Slurm, `kill`): status 143, the same.
 
 SIGTERM is turned into an exception, so that it unwinds the command like Ctrl-C does: the
 run's lock and the output folder's lock are released, and the files written so far stay
@@ -55,7 +53,7 @@ def raise_terminated(signum, frame):
     raise Terminated()
 
 
-# Statuses of the table above
+# Statuses of the list above
 USER_ERROR, OUT_OF_MEMORY, INTERRUPTED, TERMINATED = 2, 3, 130, 143
 
 
