@@ -225,6 +225,27 @@ def test_search_from_file_url_finds_the_word_and_lands_on_its_section(site, page
         tab.context.close()
 
 
+def test_the_browser_reads_the_gzipped_search_index_as_python_wrote_it(site):
+    """static/search-<lang>.js sets a string, the index's JSON gzipped as base64; Chromium's
+    DecompressionStream, from file://, gives back the index Python wrote, Sinhala included."""
+    from annotated_docs.search_index import unpack
+    _need("si/index.html")
+    tab = site.new_page()
+    try:
+        tab.goto((bh.DOCS / "si/index.html").as_uri(), wait_until="load")
+        tab.focus("#site-search-input")                       # loads the index
+        tab.wait_for_function("typeof window.annotatedDocsSearch === 'string'")
+        decoded = tab.evaluate("""async () => {
+            const binary = atob(window.annotatedDocsSearch);
+            const bytes = Uint8Array.from(binary, c => c.charCodeAt(0));
+            const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+            return await new Response(stream).json();
+        }""")
+        assert decoded == unpack((bh.DOCS / "static/search-si.js").read_bytes())
+    finally:
+        tab.context.close()
+
+
 def test_math_uses_the_site_math_font(site):
     tab = _open(site, "index.html")
     try:

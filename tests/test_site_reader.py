@@ -11,7 +11,7 @@ import pytest
 from annotated_docs import fonts, outline
 from annotated_docs.build import BuildFailed, build
 from annotated_docs.notebook import notebook_cells, render_notebook
-from annotated_docs.search_index import PREFIX as SEARCH_PREFIX
+from annotated_docs.search_index import unpack as unpack_search_index
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tutorial"
 REPO = Path(__file__).resolve().parent.parent
@@ -49,7 +49,8 @@ def translate_intro(out: Path, translations: Path) -> None:
 
 
 def search_index(path: Path) -> dict:
-    return json.loads(text(path).removeprefix(SEARCH_PREFIX).rstrip().removesuffix(";"))
+    """The index object a search-<lang>.js holds (gzipped JSON as base64, see search_index)."""
+    return unpack_search_index(path.read_bytes())
 
 
 # ----------------------------------------------------------------------- headings and TOC
@@ -123,14 +124,33 @@ def test_incremental_build_keeps_unchanged_pages_in_the_search_index(site):
     assert len(after["entries"]) == len(before["entries"])
 
 
+def test_two_builds_write_the_same_search_index_bytes(site, tmp_path):
+    """The index is gzipped with no time in its header: the site stays reproducible."""
+    source, out, translations = site
+    build(source, out, translations)
+    translate_intro(out, translations)
+    build(source, out, translations)
+    again = tmp_path / "again"
+    build(source, again, translations)
+    for name in ("search-en.js", "search-si.js"):
+        first = (out / "static" / name).read_bytes()
+        assert first == (again / "static" / name).read_bytes(), name
+        assert first.isascii() and b"H4sI" in first            # gzip, as base64
+    assert "තවත්." in json.dumps(search_index(again / "static/search-si.js"), ensure_ascii=False)
+
+
 def test_the_real_site_index_stays_under_300_kb_per_language(tmp_path):
     out = tmp_path / "docs"
     try:
         build(REPO / "labml_nn_distill", out, REPO / "translations")
     except BuildFailed as failure:
         pytest.skip(f"the tutorial does not build right now: {failure}")
-    for index in out.glob("static/search-*.js"):
+    indexes = sorted(out.glob("static/search-*.js"))
+    assert [index.name for index in indexes] == ["search-en.js", "search-si.js"]
+    for index in indexes:
         assert index.stat().st_size <= 300_000, index.name
+        held = search_index(index)                    # the limit is on the file as it ships
+        assert len(held["pages"]) > 10 and len(held["entries"]) > 100, index.name
 
 
 # ----------------------------------------------------------------- scroll boxes and images
