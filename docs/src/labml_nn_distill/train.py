@@ -3,7 +3,8 @@ r"""
 title: The training loop
 summary: >
   One training loop for the teacher, the baseline student, the distilled student and the
-  label-smoothing control, tracked with labml; only the loss of a step differs.
+  label-smoothing control: the step, the epochs, evaluation, and the teacher answering each
+  batch in evaluation mode; only the loss of a step differs between the models.
 ---
 
 # The training loop
@@ -15,30 +16,40 @@ Every model of the study goes through the same loop; only the loss of a step dif
   distribution, a soft target that carries *no* knowledge of which classes look alike;
 * distilled student: the [distillation loss](index.html) with the teacher's logits.
 
-Each model is one labml *run*: `experiment.create` makes a folder
-`logs/<experiment name>/<run uuid>/`, `experiment.configs` records the configurations there,
-`tracker` writes the metrics (screen and `log.jsonl`) and `monit` draws the progress.
+This page is the loop, top to bottom: the configurations, one step, evaluation, and `fit`,
+which trains a model for its epochs. With a teacher, `fit` puts it in evaluation mode and
+asks it for its logits on every batch under `torch.inference_mode`, exactly as in
+[the step on the first page](index.html#the-whole-method-in-one-step).
+
+The loop tracks its metrics with labml: `monit` draws the progress of the epochs and
+batches, and `tracker.save` records each epoch's losses and accuracies (on the screen, and
+in the run's `log.jsonl`). Each model is one labml *run*, a folder
+`logs/<experiment name>/<run uuid>/` with the run's configurations and metrics; the
+[run engine](engineering/runs.html) creates it and calls `fit`.
 
 The loop is deterministic on the CPU: all randomness comes from seeded generators, and the
-same seed gives the same numbers. What makes it survive a kill, share its batches among
-processes and reuse the teacher's outputs lives in the [engineering wing](engineering/index.html);
-each is one call here.
+same seed gives the same numbers.
+
+## Hooks
+
+A run of an hour needs more than the loop: checkpoints that survive a kill and resume,
+several processes sharing each batch, a stop when the loss becomes NaN, and the teacher's
+logits cached instead of recomputed. Those live in the [engineering wing](engineering/index.html)
+and plug into the loop through `Hooks`, a handful of methods that do nothing here. Called
+without hooks, `fit` runs exactly the code on this page; the run engine passes hooks that
+checkpoint, shard and cache.
 """
 
+import contextlib
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from labml import experiment, lab, monit, tracker
+from labml import monit, tracker
 from torch import nn
 
 from labml_nn_distill import DistillationConfigs, at_least_float32, distillation_loss
 from labml_nn_distill.dataset import ImageData, batches
-from labml_nn_distill.engineering import distributed, mixed_precision
-from labml_nn_distill.engineering.checkpoint import (Checkpoints, first_nonfinite, labml_run_path, save_final,
-                                                     start_labml_run)
-from labml_nn_distill.engineering.teacher_cache import teacher_outputs
 
 # Label smoothing $\epsilon$ of the control run, the common default
 LABEL_SMOOTHING = 0.1
@@ -70,12 +81,13 @@ class TrainConfigs:
     seed: int = 0
     # Examples per batch when evaluating
     eval_batch_size: int = 500
-    # What the student learns from the teacher: `soft_targets` (the distillation loss) or
+    # What the student matches from the teacher: `soft_targets` (the distillation loss) or
     # `logits`, the squared difference of the logits (logit matching, the paper's section 2.1)
-    loss: str = 'soft_targets'
-    # The teacher's logits: `cached`, computed once per distinct input, or `exact`, the
-    # teacher run on every batch; see the [teacher cache](engineering/teacher_cache.html)
-    teacher_outputs: str = 'cached'
+    matching: str = 'soft_targets'
+    # How the run engine gets the teacher's logits of a batch: `cached`, computed once per
+    # distinct input, or `per-batch`, the teacher run on every batch as `fit` does below; see
+    # the [teacher cache](engineering/teacher_cache.html)
+    teacher_logits: str = 'cached'
 
     def flat(self) -> dict:
         """
@@ -85,30 +97,23 @@ class TrainConfigs:
         return {**options, **asdict(self.distillation)}
 
 
-@dataclass
-class RunResult:
+def mixed_precision(device: torch.device):
     """
-    ### What a training run leaves behind
+    ### bfloat16 autocast on CUDA, nothing on the CPU
+
+    On a GPU, matrix products and convolutions in bfloat16 are several times faster and keep
+    float32's range; autocast leaves softmaxes and losses in float32. On the CPU we keep
+    float32, which is also what keeps the CPU path deterministic and exact.
     """
-    # Name of the labml experiment and uuid of the run
-    name: str
-    uuid: str
-    # The run's folder and its final checkpoint
-    run_path: Path
-    checkpoint_path: Path
-    # Test accuracy (percent) and number of misclassified test examples at the end
-    test_accuracy: float
-    test_errors: int
-    # One entry per epoch: losses and accuracies on training batches, the validation set
-    # (when the data has one) and the test set
-    history: list = field(default_factory=list)
+    if device.type == 'cuda':
+        return torch.autocast('cuda', dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 # ## One step
 #
 # This is the whole of distillation in the loop: the student's logits, the loss against the
-# teacher's logits for the same batch, and a step of gradient descent. The teacher's logits
-# come in as a tensor; below, the loop gets them from the teacher.
+# teacher's logits for the same batch, and a step of gradient descent.
 
 def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, inputs: torch.Tensor,
                   labels: torch.Tensor, teacher_logits: torch.Tensor | None,
@@ -137,7 +142,7 @@ def batch_loss(logits: torch.Tensor, labels: torch.Tensor, teacher_logits: torch
     """
     if teacher_logits is None:
         return F.cross_entropy(at_least_float32(logits), labels, label_smoothing=configs.label_smoothing)
-    if configs.loss == 'logits':
+    if configs.matching == 'logits':
         # Logit matching: the squared difference of the logits, in place of the soft-target term
         alpha = configs.distillation.alpha
         logits, teacher_logits = at_least_float32(logits), at_least_float32(teacher_logits)
@@ -146,17 +151,29 @@ def batch_loss(logits: torch.Tensor, labels: torch.Tensor, teacher_logits: torch
                              configs.distillation.temperature, configs.distillation.alpha)
 
 
+# ## The teacher's answers
+#
+# The teacher is frozen while the student learns: evaluation mode (no dropout, batch
+# normalisation with its running statistics) and no autograd records. It answers the batch
+# the student sees, shifted and flipped alike. `indices` and `flipped` say which training
+# images those are; the plain teacher does not need them, the
+# [teacher cache](engineering/teacher_cache.html) looks its answers up by them.
+
+def teacher_logits_for(teacher: nn.Module):
+    """
+    ### The function that gives the teacher's logits for a batch of normalised `inputs`
+    """
+    teacher.eval()
+
+    @torch.inference_mode()
+    def teacher_logits(inputs: torch.Tensor, indices: torch.Tensor, flipped: torch.Tensor) -> torch.Tensor:
+        with mixed_precision(inputs.device):
+            return teacher(inputs)
+
+    return teacher_logits
+
+
 # ## Evaluation
-
-def make_deterministic(seed: int):
-    """
-    ### Seed the global generator and ask for deterministic kernels
-
-    `warn_only` keeps CUDA runs going where a kernel has no deterministic version.
-    """
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-
 
 @torch.inference_mode()
 def predict(model: nn.Module, data: ImageData, images: torch.Tensor,
@@ -182,19 +199,19 @@ def evaluate(model: nn.Module, data: ImageData, batch_size: int = 500, split: st
             'errors': errors}
 
 
+def wrong_indices(logits: torch.Tensor, labels: torch.Tensor) -> list[int]:
+    """
+    ### Indices where the highest logit is not the label's, for paired comparisons of models
+    """
+    return (logits.argmax(-1) != labels).nonzero().squeeze(1).tolist()
+
+
 def mistakes(model: nn.Module, data: ImageData, split: str = 'test', batch_size: int = 500) -> list[int]:
     """
-    ### Indices of the examples of `split` that `model` gets wrong, for paired comparisons
+    ### Indices of the examples of `split` that `model` gets wrong
     """
     return wrong_indices(predict(model, data, getattr(data, f'{split}_images'), batch_size),
                          getattr(data, f'{split}_labels'))
-
-
-def wrong_indices(logits: torch.Tensor, labels: torch.Tensor) -> list[int]:
-    """
-    ### Indices where the highest logit is not the label's, for logits already computed
-    """
-    return (logits.argmax(-1) != labels).nonzero().squeeze(1).tolist()
 
 
 def epoch_metrics(model: nn.Module, data: ImageData, batch_size: int) -> dict:
@@ -209,68 +226,71 @@ def epoch_metrics(model: nn.Module, data: ImageData, batch_size: int) -> dict:
             for key, value in evaluate(model, data, batch_size, split).items()}
 
 
-# ## A labml run
+# ## Hooks
+#
+# Each hook is called at one place of the loop, named by what happens there. The defaults do
+# nothing: one process, no checkpoints, no NaN stop, the teacher asked on every batch.
 
-def train(model: nn.Module, data: ImageData, configs: TrainConfigs, name: str,
-          teacher: nn.Module | None = None, logs_dir: Path | None = None,
-          extra_configs: dict | None = None, uuid: str | None = None, on_start=None) -> RunResult:
-    """
-    ### Train `model` as one labml run named `name`
+class Hooks:
+    def teacher_logits(self, teacher: nn.Module, data: ImageData, configs: TrainConfigs):
+        """
+        ### Where the teacher's logits come from (the teacher cache replaces it)
+        """
+        return teacher_logits_for(teacher)
 
-    With a `teacher` the loss is the distillation loss; without one it is cross-entropy
-    with (optionally smoothed) labels. `logs_dir` overrides where labml writes runs.
-    Given the `uuid` of an unfinished run, the run continues from its last good
-    [checkpoint](engineering/checkpoint.html). `on_start`, if given, is called with the run's
-    uuid before training starts, for callers that keep track of their runs.
-    """
-    # The other processes of a [distributed](engineering/distributed.html) run write nothing;
-    # they read the run's checkpoints when it resumes
-    if not distributed.is_main():
-        run_path = Path(logs_dir or lab.get_experiments_path()) / name / uuid if uuid else None
-        history, step = fit(model, data, configs, teacher, Checkpoints(run_path, writes=False))
-        final = evaluate(model, data, configs.eval_batch_size)
-        return RunResult(name, uuid or '', Path(), Path(), final['accuracy'], final['errors'], history)
-    # Send runs to `logs_dir` if given; otherwise labml uses `logs/` beside `.labml.yaml`
-    if logs_dir is not None:
-        lab.configure({'experiments_path': str(Path(logs_dir).resolve())})
-    # A labml run that prints to the screen and writes `log.jsonl`; nothing leaves the machine
-    experiment.create(name=name, uuid=uuid, writers={'screen', 'file'})
-    # Record every configuration in the run's `configs.yaml`
-    experiment.configs({**configs.flat(), 'model': type(model).__name__, 'dataset': data.name,
-                        'distilled': teacher is not None, **(extra_configs or {})})
-    if on_start is not None:
-        on_start(experiment.get_uuid())
-    # The run's checkpoints; a run that has some continues from the last good one
-    checkpoints = Checkpoints(labml_run_path())
-    with start_labml_run(checkpoints):
-        history, step = fit(model, data, configs, teacher, checkpoints)
-        final = evaluate(model, data, configs.eval_batch_size)
-        # Save the trained weights with what is needed to check them when loading
-        checkpoint_path = save_final(checkpoints.run_path, step, {
-            'model': model.state_dict(), 'architecture': type(model).__name__,
-            'dataset': data.name, 'step': step, 'epoch': configs.epochs,
-            'test_accuracy': final['accuracy'], **(extra_configs or {})})
-    return RunResult(name, experiment.get_uuid(), checkpoints.run_path, checkpoint_path,
-                     final['accuracy'], final['errors'], history)
+    def start(self, model: nn.Module, optimizer, schedule, generator) -> tuple[nn.Module, list, int, int]:
+        """
+        ### The model to step (shared among processes), the history so far, the step and the first epoch
+
+        A resumed run restores all of them from its last checkpoint.
+        """
+        return model, [], 0, 1
+
+    def batch(self, *tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """
+        ### This process's share of a batch (all of it)
+        """
+        return tensors
+
+    def after_step(self, loss: torch.Tensor, step: int):
+        """
+        ### After each step (the NaN watch remembers the first step whose loss was not finite)
+        """
+
+    def epoch_sums(self, epoch: int, step: int, *sums: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """
+        ### The epoch's sums over every process (the NaN stop looks at them)
+        """
+        return sums
+
+    def end_of_epoch(self, epoch: int, step: int, history: list, model: nn.Module, optimizer, schedule, generator):
+        """
+        ### After each epoch's evaluation (where the checkpoint is saved)
+        """
+
+    def untracked(self, history: list) -> list:
+        """
+        ### The epochs whose metrics labml has not recorded yet: the last one
+        """
+        return history[-1:]
 
 
 # ## The loop
 
 def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
-        teacher: nn.Module | None, checkpoints: Checkpoints | None = None) -> tuple[list, int]:
+        teacher: nn.Module | None = None, hooks: Hooks = Hooks()) -> tuple[list, int]:
     """
     ### Train for `configs.epochs`; returns the per-epoch history and the final step
 
     The step counts training examples seen.
     """
-    checkpoints = checkpoints or Checkpoints(None)
     device = data.train_labels.device
     # Draw the initial weights from the seed, so that the three students of a study start
     # from the same weights; one more generator, seeded alike, orders batches and augments
     make_deterministic(configs.seed)
     reset_parameters(model)
     generator = torch.Generator().manual_seed(configs.seed)
-    # Adam with a cosine learning-rate schedule that decays to zero over all steps
+    # Adam with a cosine (or one-cycle) learning-rate schedule over all steps
     n_train = len(data.train_labels)
     steps_per_epoch = -(-n_train // configs.batch_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=configs.learning_rate)
@@ -279,23 +299,16 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
                                                        total_steps=configs.epochs * steps_per_epoch)
     else:
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, configs.epochs * steps_per_epoch)
-    # Where the teacher's logits for a batch come from: the [teacher cache](engineering/teacher_cache.html)
-    # or the teacher run on the batch
-    teacher_logits = None
-    if teacher is not None:
-        teacher_logits = teacher_outputs(teacher, data, configs.augment, configs.teacher_outputs,
-                                         configs.eval_batch_size)
-    # Continue from the last good checkpoint, if there is one; with several processes, wrap the
-    # model so that they average their gradients
-    history, step, first_epoch = checkpoints.restore(model, optimizer, schedule, generator)
-    network = distributed.wrap(model)
+    # The teacher in evaluation mode, answering each batch
+    teacher_logits = hooks.teacher_logits(teacher, data, configs) if teacher is not None else None
+    # A new run starts at epoch 1; a resumed one where its last checkpoint ended
+    network, history, step, first_epoch = hooks.start(model, optimizer, schedule, generator)
 
     for epoch in monit.loop(range(first_epoch, configs.epochs + 1)):
         model.train()
         # Sums over the epoch, kept as tensors so that we do not synchronise every step
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), dtype=torch.long, device=device)
-        nonfinite_step = torch.tensor(-1, device=device)
         for indices in monit.iterate('Train', list(batches(n_train, configs.batch_size, generator, device))):
             # Slice the batch from the data tensors and augment it if asked
             images, labels = data.train_images[indices], data.train_labels[indices]
@@ -303,32 +316,37 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
             if configs.augment:
                 images, flipped = data.augment(images, generator)
             step += len(labels)
-            # Keep this process's share of the batch (all of it without torchrun)
-            images, labels, indices, flipped = distributed.shard(images, labels, indices, flipped)
+            images, labels, indices, flipped = hooks.batch(images, labels, indices, flipped)
             inputs = data.normalize(images)
-            # The teacher's logits for this batch, then the step
+            # The teacher's logits for this very batch, then the step
             targets = teacher_logits(inputs, indices, flipped) if teacher_logits else None
             loss, logits = training_step(network, optimizer, inputs, labels, targets, configs)
             schedule.step()
-            # Remember the first step whose loss was not finite, and accumulate the statistics
-            nonfinite_step = first_nonfinite(loss, step, nonfinite_step)
+            hooks.after_step(loss, step)
             loss_sum += loss.detach() * len(labels)
             correct += (logits.argmax(-1) == labels).sum()
-        # Add up the processes' sums; a NaN or infinite loss stops the run before the epoch is saved
-        loss_sum, correct = distributed.sum_over_processes(loss_sum, correct)
-        checkpoints.stop_if_nonfinite(epoch, nonfinite_step, step, loss_sum)
+        loss_sum, correct = hooks.epoch_sums(epoch, step, loss_sum, correct)
         # Evaluate on the validation and test sets
         history.append({'epoch': epoch, 'step': step,
                         'train_loss': loss_sum.item() / n_train, 'train_accuracy': 100.0 * correct.item() / n_train,
                         **epoch_metrics(model, data, configs.eval_batch_size)})
-        # Save the epoch's checkpoint, then track the metrics that `log.jsonl` lacks: this
-        # epoch's, and after a kill those of earlier epochs whose lines labml never wrote
-        checkpoints.save(epoch, step, history, model, optimizer, schedule, generator)
-        for record in checkpoints.unlogged(history):
+        hooks.end_of_epoch(epoch, step, history, model, optimizer, schedule, generator)
+        # Track the epoch's metrics with labml
+        for record in hooks.untracked(history):
             tracker.save(record['step'], {f'{metric}.{split}': record[f'{split}_{metric}']
                                           for split in ('train', 'valid', 'test') for metric in ('loss', 'accuracy')
                                           if f'{split}_{metric}' in record})
     return history, step
+
+
+def make_deterministic(seed: int):
+    """
+    ### Seed the global generator and ask for deterministic kernels
+
+    `warn_only` keeps CUDA runs going where a kernel has no deterministic version.
+    """
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def reset_parameters(model: nn.Module):

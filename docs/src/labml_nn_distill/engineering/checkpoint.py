@@ -39,36 +39,29 @@ ones. One process at a time writes a run: it holds the run folder's
 [lock](files.html) from before it reads a checkpoint until the run ends, so `--resume` of a
 run that is still alive stops, naming that process.
 
-A run also records the code it was started with, `source.json`, the SHA-256 of the code of
-every file of the package that it runs (their notes left out); resuming with other code would continue a run that is no longer one
-experiment, so the study refuses, naming the files that changed, unless told
-`--allow-code-change`.
+The labml run around the loop, finding runs and resuming a whole study are the
+[run engine](runs.html)'s; the record of the code a run executed is [its own page](provenance.html).
+This page is what the loop needs: its state saved after each epoch and read back, and a
+stop when the loss stops being a number.
 """
 
-import ast
-import contextlib
-import hashlib
 import json
 import os
 import random
-import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from labml_nn_distill.engineering import UserError
-from labml_nn_distill.engineering.files import CorruptFile, load_torch, lock_folder, save_torch, write_json
+from labml_nn_distill.engineering import UserError, first_line
+from labml_nn_distill.engineering.files import CorruptFile, load_torch, lock_folder, save_torch
+from labml_nn_distill.engineering.provenance import record_source
 
 # The file names inside `checkpoints/<step>/`: the state of the loop after an epoch, and the
 # trained weights that the end of a run writes
 STATE_FILE = 'state.pt'
 MODEL_FILE = 'model.pt'
-# The run's record of its code, and the package it records
-SOURCE_FILE = 'source.json'
-PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def rng_states(generator: torch.Generator) -> dict:
@@ -120,20 +113,20 @@ class Checkpoints:
     """
     ### The checkpoints of one labml run
 
-    `run_path` is `None` for a run that keeps no checkpoints. Only the process that
-    `writes` saves checkpoints and metrics; the other processes of a distributed run
-    read the same checkpoints to resume.
+    `run_path` is `None` for a run that keeps no checkpoints. Only the `main_process`
+    saves checkpoints and records metrics; the other processes of a distributed run read
+    the same checkpoints to resume.
     """
 
-    def __init__(self, run_path: Path | None, writes: bool = True):
+    def __init__(self, run_path: Path | None, main_process: bool = True):
         self.run_path = run_path
-        # The first process tracks metrics; it saves checkpoints when the run has a folder
-        self.tracks = writes
-        self.writes = writes and run_path is not None
+        # The first process records metrics; it saves checkpoints when the run has a folder
+        self.records_metrics = main_process
+        self.saves = main_process and run_path is not None
         # The writer holds the run's lock before it reads or renames anything, and records
         # the code of a new run
-        self.lock = lock_folder(run_path, 'The labml run') if self.writes else None
-        if self.writes:
+        self.lock = lock_folder(run_path, 'The labml run') if self.saves else None
+        if self.saves:
             record_source(run_path)
         # The checkpoint the run continues from, and the last one saved
         self.last_good: Path | None = None
@@ -168,7 +161,7 @@ class Checkpoints:
             except CorruptFile as error:
                 print(f'warning: skipping checkpoint {path}: {error}.')
                 skipped = True
-                if self.writes:
+                if self.saves:
                     set_aside(path)
                 continue
             self.last_good = path
@@ -206,7 +199,7 @@ class Checkpoints:
         """
         ### Save the state at the end of an epoch, refusing to replace a checkpoint
         """
-        if not self.writes:
+        if not self.saves:
             return
         folder = self.run_path / 'checkpoints' / str(step)
         path = folder / STATE_FILE
@@ -222,7 +215,7 @@ class Checkpoints:
         """
         ### The epochs of `history` whose metrics `log.jsonl` lacks (none on other processes)
         """
-        if not self.tracks:
+        if not self.records_metrics:
             return []
         records = [record for record in history if record['step'] not in self.logged]
         self.logged.update(record['step'] for record in records)
@@ -236,7 +229,7 @@ class Checkpoints:
         A `log.jsonl` cut in the middle of a line gets its line ended, so that labml's next
         line starts on a line of its own.
         """
-        if not self.writes:
+        if not self.saves:
             return
         # A new run has none of them yet; a resumed one keeps each under the first free number
         names = ('run.pid', 'run.yaml', 'source.diff')
@@ -261,7 +254,7 @@ class Checkpoints:
         if nonfinite_step < 0 and torch.isfinite(loss_sum):
             return
         at = int(nonfinite_step) if nonfinite_step >= 0 else step
-        uuid = self.run_path.name if self.writes else ''
+        uuid = self.run_path.name if self.saves else ''
         last = (f'The last good checkpoint is {self.last_good}; resume from it with --resume {uuid} '
                 f'after fixing the cause.' if self.last_good else 'The run saved no checkpoint yet.')
         raise UserError(f'The training loss became {loss_sum.item()} at step {at} (epoch {epoch}); '
@@ -277,36 +270,6 @@ def first_nonfinite(loss: torch.Tensor, step: int, first: torch.Tensor) -> torch
     does not wait for the device at every step.
     """
     return torch.where((first < 0) & ~torch.isfinite(loss.detach()), step, first)
-
-
-@contextlib.contextmanager
-def start_labml_run(checkpoints: Checkpoints):
-    """
-    ### Start the labml run at the step the run continues from, and release its lock at the end
-
-    labml 0.5.3's `experiment.start` drops its `global_step` argument, so we call the run
-    object it keeps for the current experiment.
-    """
-    from labml.internal.experiment import experiment_singleton
-    step = checkpoints.resumed_state['step'] if checkpoints.resumed_state else 0
-    checkpoints.keep_stale_files()
-    try:
-        with experiment_singleton().start(global_step=step):
-            yield
-    finally:
-        if checkpoints.lock is not None:
-            checkpoints.lock.close()
-
-
-def labml_run_path() -> Path:
-    """
-    ### The folder of the current labml run
-
-    labml 0.5.3 has no public call for it; the run object it keeps for the current
-    experiment knows it (`logs/<name>/<uuid>`).
-    """
-    from labml.internal.experiment import experiment_singleton
-    return Path(experiment_singleton().run.run_path)
 
 
 def save_final(run_path: Path, step: int, checkpoint: dict) -> Path:
@@ -347,203 +310,3 @@ def set_aside(path: Path) -> Path:
     aside = path.with_name(f'{path.name}.corrupt-{number}')
     os.replace(path, aside)
     return aside
-
-
-def first_line(error: Exception) -> str:
-    """
-    ### The first line of an error's message, or its type when it has none
-    """
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
-def use_logs_dir(logs_dir: Path):
-    """
-    ### Make labml write runs, and the teacher cache its files, into `logs_dir`
-    """
-    from labml import lab
-    lab.configure({'experiments_path': str(logs_dir)})
-
-
-# ## Finding runs
-#
-# Runs live in `logs/<experiment name>/<uuid>/`. A uuid is unique, so we find a run by it
-# alone, whatever its experiment's name.
-
-def find_run(logs_dir: Path, uuid: str, purpose: str = '') -> Path:
-    """
-    ### The folder of labml run `uuid`; `purpose` ends the error message when there is none
-
-    A uuid is letters, digits, `-` and `_`; anything else (`*`) would be a pattern, not a run.
-    """
-    if not re.fullmatch(r'[\w-]+', uuid or ''):
-        raise UserError(f'{uuid!r} is not a labml run uuid (letters, digits, - and _, like the '
-                        f'folder names under {logs_dir}/<experiment name>/).')
-    run_paths = sorted(Path(logs_dir).glob(f'*/{uuid}'))
-    if not run_paths:
-        raise UserError(f'There is no labml run {uuid!r} under {logs_dir}{" " + purpose if purpose else ""}. '
-                        f'Runs are folders {logs_dir}/<experiment name>/<run uuid>/; pass --logs-dir '
-                        f'if they are elsewhere.')
-    return run_paths[0]
-
-
-def find_checkpoint(run: str, logs_dir: Path) -> Path:
-    """
-    ### The `model.pt` of `run`, written `UUID` or `UUID:STEP`
-
-    Without a step we take the run's last checkpoint.
-    """
-    uuid, _, step = run.partition(':')
-    run_path = find_run(logs_dir, uuid, 'to take the teacher from; leave out --teacher-run to train a '
-                                        'teacher first')
-    steps = sorted(int(p.parent.name) for p in run_path.glob(f'checkpoints/*/{MODEL_FILE}')
-                   if p.parent.name.isdigit())
-    if not step and steps:
-        step = str(steps[-1])
-    path = run_path / 'checkpoints' / step / MODEL_FILE
-    if not step or not path.is_file():
-        raise UserError(f'Run {uuid} has no checkpoint {path}. Checkpoints saved in that run: '
-                        f'{", ".join(map(str, steps)) or "none"}. Pass --teacher-run {uuid}:STEP '
-                        f'with one of them, or leave out --teacher-run to train a teacher first.')
-    return path
-
-
-def load_checkpoint(run: str, logs_dir: Path, model: nn.Module, dataset: str) -> dict:
-    """
-    ### Load the weights of `run` into `model`
-
-    The checkpoint must hold weights of the same architecture, trained on the same dataset
-    (and the same train/test split): a teacher that has seen our test images would make the
-    distilled student look better than it is.
-    """
-    path = find_checkpoint(run, logs_dir)
-    try:
-        checkpoint = load_torch(path)
-        model.load_state_dict(checkpoint['model'])
-    except (CorruptFile, RuntimeError, KeyError) as error:
-        raise UserError(f'The checkpoint {path} is corrupt, truncated or not a checkpoint of '
-                        f'{type(model).__name__} ({first_line(error)}). '
-                        f'Pick another step with --teacher-run UUID:STEP, or leave out --teacher-run '
-                        f'to train a new teacher.') from None
-    expected = {'architecture': type(model).__name__, 'dataset': dataset}
-    for key, value in expected.items():
-        if checkpoint.get(key) != value:
-            raise UserError(f'The checkpoint {path} has {key} {checkpoint.get(key)!r}, but this '
-                            f'study needs {value!r}. Pick a teacher run trained with '
-                            f'--dataset {dataset}, or leave out --teacher-run.')
-    return checkpoint
-
-
-def finished_run(logs_dir: Path, name: str, key: dict) -> tuple[str, dict] | None:
-    """
-    ### A finished run of experiment `name` whose final checkpoint records every item of `key`
-
-    Returns its uuid and its checkpoint, or `None`. Training is deterministic, so such a run
-    holds the very weights a new run with the same configuration would train.
-    """
-    for path in sorted((Path(logs_dir) / name).glob(f'*/checkpoints/*/{MODEL_FILE}')):
-        try:
-            checkpoint = load_torch(path)
-        except CorruptFile:
-            continue
-        if all(checkpoint.get(item) == value for item, value in key.items()):
-            return path.parents[2].name, checkpoint
-    return None
-
-
-# ## Resuming a study
-#
-# A study is four labml runs per seed. Each records the study's id in its configurations
-# (`study` in `configs.yaml`), so that the uuid of any one of them finds the others: those
-# with a final `model.pt` are finished and are skipped, the one that was killed continues,
-# and the ones that never started start.
-
-def stored_configs(run_path: Path) -> dict:
-    """
-    ### The configuration values labml recorded in a run's `configs.yaml`
-    """
-    import yaml
-    path = run_path / 'configs.yaml'
-    configs = yaml.safe_load(path.read_text()) if path.exists() else None
-    return {key: entry.get('value') for key, entry in (configs or {}).items() if isinstance(entry, dict)}
-
-
-def find_study_runs(logs_dir: Path, uuid: str, dataset: str) -> tuple[str, dict]:
-    """
-    ### The study of run `uuid`: its id and its runs, `{(seed, phase): run_path}`
-    """
-    run_path = find_run(logs_dir, uuid, 'to resume. Pass the uuid of a run of the study')
-    study = stored_configs(run_path).get('study')
-    if not study:
-        raise UserError(f'Run {run_path} records no study id (`study` in its configs.yaml), so it '
-                        f'was not started by a study that can resume; start a new study instead.')
-    runs = {}
-    # Experiment names are `<dataset>_<phase>`
-    for configs_path in logs_dir.glob(f'{dataset}_*/*/configs.yaml'):
-        configs = stored_configs(configs_path.parent)
-        if configs.get('study') == study:
-            phase = configs_path.parent.parent.name[len(dataset) + 1:]
-            runs[(configs.get('study_seed'), phase)] = configs_path.parent
-    return study, runs
-
-
-def final_checkpoint(run_path: Path) -> Path | None:
-    """
-    ### The `model.pt` that the end of a finished run writes, or `None` while it is unfinished
-    """
-    paths = sorted(run_path.glob(f'checkpoints/*/{MODEL_FILE}'), key=lambda p: int(p.parent.name))
-    return paths[-1] if paths else None
-
-
-# ## The code a run was started with
-
-def source_digests(names: list[str] | None = None) -> dict[str, str]:
-    """
-    ### The SHA-256 of the code of the package's files, by path inside it
-
-    By default the files this process has imported, which are the code the run executes (the
-    study never imports the paper's pages). The code, not the text: the notes (comments and
-    docstrings) of a literate package change often and change nothing a run computes, so the
-    digest is of the syntax tree without them. A file that is gone has digest `None`.
-    """
-    if names is None:
-        files = {getattr(module, '__file__', None) for module in list(sys.modules.values())}
-        names = sorted(str(Path(file).relative_to(PACKAGE)) for file in files
-                       if file and Path(file).is_relative_to(PACKAGE) and file.endswith('.py'))
-    return {name: hashlib.sha256(code_of((PACKAGE / name).read_text()).encode()).hexdigest()
-            if (PACKAGE / name).is_file() else None for name in names}
-
-
-def code_of(source: str) -> str:
-    """
-    ### A Python file's syntax tree without its docstrings, as text (comments are not in the tree)
-    """
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        body = getattr(node, 'body', None)
-        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
-            node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree)
-
-
-def record_source(run_path: Path):
-    """
-    ### Record the code of a new run in its `source.json`; a resumed run keeps its record
-    """
-    if not (run_path / SOURCE_FILE).exists():
-        write_json(run_path / SOURCE_FILE, source_digests())
-
-
-def source_changes(run_path: Path) -> list[str]:
-    """
-    ### The package's files that differ from the run's record: `large.py (changed)`, ...
-
-    A run without a record (started before runs kept one) has nothing to compare.
-    """
-    path = run_path / SOURCE_FILE
-    if not path.exists():
-        return []
-    recorded = json.loads(path.read_text())
-    now = source_digests(list(recorded))
-    return [f'{name} ({"removed" if now[name] is None else "changed"})'
-            for name in sorted(recorded) if recorded[name] != now[name]]

@@ -37,6 +37,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from labml_nn_distill.engineering import UserError, first_line
+
 
 def world_size() -> int:
     """
@@ -57,6 +59,23 @@ def is_main() -> bool:
     ### Whether this process writes runs, checkpoints and results
     """
     return rank() == 0
+
+
+def choose_device(name: str) -> torch.device:
+    """
+    ### The device `--device` names: `auto` (a GPU when there is one), `cpu`, `cuda`, `cuda:1`, ...
+
+    A device that cannot hold a tensor is refused at once, in one line, before any data is read.
+    """
+    if name == 'auto':
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    try:
+        device = torch.device(name)
+        torch.empty(1, device=device)
+    except (RuntimeError, AssertionError, NotImplementedError) as error:
+        raise UserError(f'Cannot use device {name!r} ({first_line(error)}). Pass --device cpu, or --device '
+                        f'auto to take a GPU when there is one.') from None
+    return device
 
 
 def setup(device: torch.device) -> torch.device:

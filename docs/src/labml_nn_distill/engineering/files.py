@@ -59,6 +59,8 @@ KILL_DURING_SAVE = 'LABML_NN_DISTILL_KILL_DURING_SAVE'
 LOCK_FILE = 'writer.lock'
 
 _writes = 0
+# The locks this process holds, released together when a command ends
+_held_locks = []
 
 
 class CorruptFile(Exception):
@@ -175,7 +177,16 @@ def lock_folder(folder: Path, what: str):
     handle.truncate()
     handle.write(f'{os.getpid()}\n')
     handle.flush()
+    _held_locks.append(handle)
     return handle
+
+
+def release_locks():
+    """
+    ### Release every lock this process still holds (the end of a command, however it ended)
+    """
+    while _held_locks:
+        _held_locks.pop().close()
 
 
 def torch_bytes(value: dict) -> bytes:

@@ -43,13 +43,15 @@ from pathlib import Path
 
 from labml_nn_distill.engineering import UserError
 from labml_nn_distill.engineering.files import lock_folder
-from labml_nn_distill.engineering.teacher_cache import TEACHER_OUTPUTS
+from labml_nn_distill.engineering.teacher_cache import TEACHER_LOGITS
 
 # The repository, when the package is run from a checkout (`.labml.yaml` sits beside it)
 REPOSITORY = Path(__file__).resolve().parents[2]
 # The temperatures a command accepts: far outside them the soft targets are one-hot
 # (small T) or uniform (large T), and the $T^2$-scaled loss overflows float32 at the extremes
 TEMPERATURE_RANGE = (0.1, 100.0)
+# The largest seed a command accepts
+SEED_MAX = 2 ** 31 - 1
 
 
 def positive_float(text: str) -> float:
@@ -59,6 +61,16 @@ def positive_float(text: str) -> float:
     value = float(text)
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f'must be a finite number greater than 0, got {text}')
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """
+    ### A finite number, zero or more (a bias shift)
+    """
+    value = float(text)
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f'must be a finite number of at least 0, got {text}')
     return value
 
 
@@ -84,6 +96,16 @@ def unit_float(text: str) -> float:
     return value
 
 
+def valid_seed(text: str) -> int:
+    """
+    ### A seed: a whole number from 0 to $2^{31} - 1$, which every generator we seed accepts
+    """
+    value = int(text)
+    if not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f'must be a whole number from 0 to {SEED_MAX}, got {text}')
+    return value
+
+
 def positive_int(text: str) -> int:
     """
     ### A whole number of at least 1 (epochs, subset sizes, threads)
@@ -99,13 +121,17 @@ def positive_int(text: str) -> int:
 # Name, then what `argparse.add_argument` needs besides the default. The help text gets the
 # command's default appended.
 SHARED = {
-    'seeds': dict(type=int, nargs='+', metavar='SEED',
+    'seeds': dict(type=valid_seed, nargs='+', metavar='SEED',
                   help='training seeds of teachers, students and batch order; with several, '
                        'results are mean ± sd over seeds'),
+    'seed': dict(type=valid_seed, help='seed of every model: initial weights and batch order'),
     'epochs': dict(type=positive_int, help='epochs of every student'),
     'teacher_epochs': dict(type=positive_int, help='epochs of every teacher'),
     'temperature': dict(type=valid_temperature, help=f'distillation temperature T, from {TEMPERATURE_RANGE[0]:g} to '
-                                               f'{TEMPERATURE_RANGE[1]:g}'),
+                                                     f'{TEMPERATURE_RANGE[1]:g}'),
+    'temperatures': dict(type=valid_temperature, nargs='+', metavar='T',
+                         help=f'temperatures of the distilled students, each from {TEMPERATURE_RANGE[0]:g} '
+                              f'to {TEMPERATURE_RANGE[1]:g}'),
     'alpha': dict(type=unit_float, help='weight of the soft-target term in [0, 1]; the label term '
                                         'gets 1 - alpha'),
     'train_subset': dict(type=positive_int, metavar='N',
@@ -117,10 +143,19 @@ SHARED = {
                                               'plots in labml_nn_distill/paper/ (maintainers, in a checkout)'),
     'logs_dir': dict(type=Path, help='where labml writes runs, and where earlier runs (teachers, '
                                      'runs to resume) are looked up'),
-    'teacher_outputs': dict(choices=TEACHER_OUTPUTS,
-                            help="cached: the teacher runs once per training image (and per flip), its "
-                                 "logits kept in logs/teacher_cache/, exact unless batches are "
-                                 "shifted; exact: the teacher runs on every augmented batch"),
+    'teacher_logits': dict(choices=TEACHER_LOGITS,
+                           help="cached: the teacher runs once per training image (and per flip), its "
+                                "logits kept in logs/teacher_cache/, exact unless batches are "
+                                "shifted; per-batch: the teacher runs on every augmented batch"),
+    'data_dir': dict(type=Path, help='folder holding (or receiving) the datasets that are not embedded'),
+    'resume': dict(nargs='?', const='last', metavar='UUID',
+                   help='continue this command after a kill: the runs of the command that ran UUID (any '
+                        'of its runs), or of its latest command without a UUID; finished runs are read '
+                        'back, the killed one continues from its last good checkpoint; pass the same '
+                        'options as the first time'),
+    'allow_code_change': dict(action='store_true',
+                              help="with --resume: continue a run although the package's code changed "
+                                   "since it started (its source.json names the files)"),
 }
 
 
@@ -133,7 +168,7 @@ def add_options(parser: argparse.ArgumentParser, default_text: dict | None = Non
     """
     for name, default in defaults.items():
         settings = dict(SHARED[name])
-        if settings.get('action') != 'store_true':
+        if settings.get('action') != 'store_true' and name != 'resume':
             shown = (default_text or {}).get(name, describe(default))
             settings['help'] = f'{settings["help"]} (default: {shown})'
         parser.add_argument('--' + name.replace('_', '-'), default=default, **settings)
@@ -146,7 +181,7 @@ def describe(default) -> str:
     if default is None:
         return 'none'
     if isinstance(default, (list, tuple)):
-        return ' '.join(map(str, default))
+        return ' '.join(map(describe, default))
     return f'{default:g}' if isinstance(default, float) else str(default)
 
 
@@ -165,6 +200,7 @@ class Parser(argparse.ArgumentParser):
     """
 
     def parse_args(self, args=None, namespace=None):
+        global _last_parsed
         parsed = super().parse_args(args, namespace)
         options = vars(parsed)
         seeds = options.get('seeds') or []
@@ -184,7 +220,27 @@ class Parser(argparse.ArgumentParser):
                                       if os.environ.get('RANK', '0') == '0' else None)
         except UserError as error:
             self.error(str(error))
+        _last_parsed = parsed
         return parsed
+
+
+# The options of the command running in this process, for the command wrapper's advice
+_last_parsed = None
+
+
+def forget_parsed():
+    """
+    ### Forget the options of an earlier command of this process
+    """
+    global _last_parsed
+    _last_parsed = None
+
+
+def last_parsed() -> argparse.Namespace | None:
+    """
+    ### The options the last `Parser` parsed in this process (`None` before any)
+    """
+    return _last_parsed
 
 
 def in_checkout() -> bool:

@@ -93,63 +93,6 @@ def format_mean_sd(mean: float, sd: float, n: int, digits: int = 1, single_digit
     return f'{mean:{sign}.{digits if single_digits is None else single_digits}f}'
 
 
-# ## Comparing two models
-#
-# "Student A beats student B" is a claim about more digits and more seeds than we ran. Each
-# page records, for every model and seed, *which* test digits it got wrong. A and B of the same
-# seed started from the same weights and saw the same batches, so their difference is paired:
-# we resample the seeds, and the test digits, with replacement, 10,000 times, and take the
-# middle 95 % of the resampled mean difference in errors as the interval. A page writes
-# "beats" only when that interval excludes 0, and "within the noise" otherwise.
-
-# Resamples of the paired bootstrap, and the seed of its generator (the interval is deterministic)
-BOOTSTRAP_RESAMPLES = 10_000
-BOOTSTRAP_SEED = 0
-
-
-def paired_bootstrap(wrong_a: list[list[int]], wrong_b: list[list[int]], n_examples: int,
-                     resamples: int = BOOTSTRAP_RESAMPLES) -> dict:
-    """
-    ### Mean over seeds of (errors of B − errors of A), with its 95 % bootstrap interval
-
-    `wrong_a[s]` lists the test examples model A got wrong with seed `s`, likewise `wrong_b`.
-    Positive means A makes fewer errors than B.
-    """
-    import numpy as np
-    n_seeds = len(wrong_a)
-    assert n_seeds == len(wrong_b) and n_seeds > 0
-    # `difference[s, i]`: 1 where only B is wrong, -1 where only A is, 0 where both or neither
-    difference = np.zeros((n_seeds, n_examples))
-    for seed, (a, b) in enumerate(zip(wrong_a, wrong_b)):
-        np.add.at(difference[seed], np.asarray(b, dtype=np.int64), 1.0)
-        np.subtract.at(difference[seed], np.asarray(a, dtype=np.int64), 1.0)
-    generator = np.random.default_rng(BOOTSTRAP_SEED)
-    estimates = []
-    # In chunks, so that 10,000 resamples of 10,000 digits stay small in memory
-    for start in range(0, resamples, 500):
-        size = min(500, resamples - start)
-        # How often each seed and each example is drawn in each resample
-        seeds = generator.multinomial(n_seeds, [1 / n_seeds] * n_seeds, size=size)
-        examples = generator.multinomial(n_examples, [1 / n_examples] * n_examples, size=size)
-        estimates.append(((seeds @ difference) * examples).sum(1) / n_seeds)
-    low, high = np.quantile(np.concatenate(estimates), [0.025, 0.975])
-    return {'difference': float(difference.sum() / n_seeds), 'low': float(low), 'high': float(high)}
-
-
-def verdict(comparison: dict, better: str, worse: str) -> str:
-    """
-    ### The sentence a comparison allows: "beats" or "within the noise", told from the side of the one with fewer errors
-    """
-    difference, low, high = comparison['difference'], comparison['low'], comparison['high']
-    if difference < 0:
-        # Told from the side of the one that made fewer errors
-        better, worse, difference, low, high = worse, better, -difference, -high, -low
-    interval = f'{difference:.1f} fewer errors, 95 % interval {low:+.1f} to {high:+.1f}'
-    if low > 0:
-        return f'{better} beats {worse} ({interval})'
-    return f'{better} and {worse} are within the noise of each other ({interval})'
-
-
 # ## The run's record
 
 def machine() -> str:
@@ -166,22 +109,27 @@ def machine() -> str:
 
 
 # Options that say where files are read and written, or that a run publishes or continues,
-# not what it computes; a results JSON's command leaves them out
+# not what it computes; a results JSON's command leaves them out. `--resume` may be followed
+# by a uuid, and `--allow-code-change` only goes with it.
 WHERE_OPTIONS = ('--output-dir', '--logs-dir', '--data-dir')
-HOW_FLAGS = ('--publish', '--resume')
+HOW_FLAGS = ('--publish', '--resume', '--allow-code-change')
 
 
 def what_it_computes(argv: list[str]) -> list[str]:
     """
-    ### The command's arguments without `WHERE_OPTIONS` (and their values) and `HOW_FLAGS`
+    ### The command's arguments without `WHERE_OPTIONS` (and their values) and `HOW_FLAGS` (and a uuid after `--resume`)
     """
-    kept, skip = [], False
-    for argument in argv:
-        if skip:
-            skip = False
-        elif argument in HOW_FLAGS or argument.split('=')[0] in WHERE_OPTIONS:
-            skip = argument in WHERE_OPTIONS
-        else:
+    kept, arguments = [], iter(argv)
+    for argument in arguments:
+        name = argument.split('=')[0]
+        if name in WHERE_OPTIONS and '=' not in argument:
+            next(arguments, None)
+        elif argument == '--resume':
+            following = next(arguments, None)
+            if following is not None and following.startswith('-'):
+                kept.extend(what_it_computes([following, *arguments]))
+                break
+        elif name not in WHERE_OPTIONS and name not in HOW_FLAGS:
             kept.append(argument)
     return kept
 
@@ -259,15 +207,26 @@ def page_block(text: str, page: str) -> str | None:
     return found.group(1) if found else None
 
 
-def replace_block(text: str, page: str, block: str) -> str:
+def replace_block(text: str, page: str, block: str, order: list[str] = ()) -> str:
     """
-    ### Put `block` between the markers of `page`, or append a new marked block
+    ### Put `block` between the markers of `page`, or add a new marked block where `order` puts it
+
+    `order` lists pages in the order of their blocks on the results page (the reading order of
+    the pages); a new block goes before the first block of a page that comes after it, pages
+    not in `order` coming last, or at the end.
     """
     marked = f'{begin_marker(page)}\n{block}\n{end_marker(page)}'
-    if page_block(text, page) is None:
-        return text.rstrip('\n') + f'\n\n{marked}\n'
-    pattern = re.escape(begin_marker(page)) + r'\n.*?\n' + re.escape(end_marker(page))
-    return re.sub(pattern, lambda _: marked, text, count=1, flags=re.DOTALL)
+    if page_block(text, page) is not None:
+        pattern = re.escape(begin_marker(page)) + r'\n.*?\n' + re.escape(end_marker(page))
+        return re.sub(pattern, lambda _: marked, text, count=1, flags=re.DOTALL)
+
+    def position(name: str) -> int:
+        return order.index(name) if name in order else len(order)
+
+    for found in re.finditer(r'<!-- begin: (\w+) -->', text):
+        if position(found.group(1)) > position(page):
+            return text[:found.start()] + marked + '\n\n' + text[found.start():]
+    return text.rstrip('\n') + f'\n\n{marked}\n'
 
 
 # What a rerun changes although it measured the same: the run's identity, its duration,
@@ -275,18 +234,18 @@ def replace_block(text: str, page: str, block: str) -> str:
 VOLATILE = {'uuid', 'wall_time_s', 'machine', 'command'}
 
 
-def measured(results):
+def comparable(results):
     """
     ### The results without their volatile fields, for comparing two runs
     """
     if isinstance(results, dict):
-        return {key: measured(value) for key, value in results.items() if key not in VOLATILE}
+        return {key: comparable(value) for key, value in results.items() if key not in VOLATILE}
     if isinstance(results, list):
-        return [measured(value) for value in results]
+        return [comparable(value) for value in results]
     return results
 
 
-def publish(page: str, results: dict, markdown: str, outputs: Outputs) -> bool:
+def publish(page: str, results: dict, markdown: str, outputs: Outputs, order: list[str] = ()) -> bool:
     """
     ### Write the JSON and regenerate the page's block of the results page
 
@@ -295,81 +254,60 @@ def publish(page: str, results: dict, markdown: str, outputs: Outputs) -> bool:
     running a page, or the study, does not make the committed site stale.
     """
     json_path = outputs.data_dir / f'{page}.json'
-    if json_path.exists() and measured(json.loads(json_path.read_text())) == measured(json.loads(json.dumps(results))):
+    if json_path.exists() and comparable(json.loads(json_path.read_text())) == comparable(json.loads(json.dumps(results))):
         print(f'Results: the same numbers as {json_path}; it and the results page are left as they are.')
         return False
     write_json(json_path, results)
     # A results page under `--output-dir` starts as a copy of the committed one
     page_path = outputs.results_page
     text = page_path.read_text() if page_path.exists() else (PAPER / 'results.md').read_text()
-    write_text(page_path, replace_block(text, page, markdown))
+    write_text(page_path, replace_block(text, page, markdown, order))
     print(f'Results: {outputs.data_dir / f"{page}.json"}; page: {page_path}; plots: {outputs.images_dir}')
     return True
 
 
-def run_page(page: str, results: dict, markdown, plot, output_dir: Path, to_repository: bool = False) -> dict:
+def run_page(page: str, results: dict, markdown, plot, output_dir: Path, to_repository: bool = False,
+             order: list[str] = ()) -> dict:
     """
     ### How every page of the paper's wing ends
 
     Draw the plots, write the JSON and the page's block of the results page (`markdown` turns
     the results into that block) into `output_dir`, and with `to_repository` (`--publish`)
-    into the committed places too; print the block, and return the results.
+    into the committed places too; print the block, and return the results. `order` is the
+    order of the blocks on the results page.
     """
     block = markdown(results)
     places = [Outputs.at(output_dir), Outputs.at(None)] if to_repository else [Outputs.at(output_dir)]
     for outputs in places:
         plot(results, outputs)
-        publish(page, results, block, outputs)
+        publish(page, results, block, outputs, order)
     print(block)
     return results
 
 
-# ## The study's block
+# ## The study's record
 
-def study_markdown(results: dict) -> str:
+def publish_study(results: dict, markdown, output_dir: Path, argv: list[str] | None, to_repository: bool) -> str:
     """
-    ### The study's block of the results page, from the study's results JSON
-    """
-    summary, n = results['summary'], len(results['seeds'])
+    ### The study's block of the results page; with `to_repository` (`--publish`), on the committed page
 
-    rows = [[phase.replace('_', ' '), f'{results["parameters"][phase]:,}',
-             format_mean_sd(summary[phase]['accuracy_mean'], summary[phase]['accuracy_sd'], n, digits=2),
-             format_mean_sd(summary[phase]['errors_mean'], summary[phase]['errors_sd'], n, single_digits=0)]
-            for phase in ('teacher', 'baseline', 'distilled', 'label_smoothing')]
-    gain = summary['paired_gain']
-    return '\n'.join([
-        '## The study',
-        '',
-        f'From [the study](../experiment.html): `{results["command"]}` '
-        f'(seed{"s" if n > 1 else ""} {", ".join(map(str, results["seeds"]))}; T = {results["temperature"]:g}, '
-        f'α = {results["alpha"]:g}; {results["train_examples"]:,} training digits; '
-        f'{results["wall_time_s"]:.1f} s on {results["machine"]}). Test accuracy and errors on '
-        f'the 1,000 test digits, mean ± sd over seeds.',
-        '',
-        html_table(['model', 'parameters', 'test accuracy (%)', 'test errors'], rows),
-        '',
-        f'Paired gain of distillation over the baseline: {format_mean_sd(gain["mean"], gain["sd"], n, digits=2)} '
-        f'points of accuracy (per seed: {", ".join(f"{g:.2f}" for g in gain["per_seed"])}).',
-        '',
-        '![Test accuracy after each epoch](images/experiment_accuracy.svg)',
-        '',
-        '![Test errors per model](images/experiment_errors.svg)',
-    ])
-
-
-def publish_study(results: dict, output_dir: Path, argv: list[str]):
+    The study's own `results.json` holds every run's history; the results page needs less,
+    so the study publishes a record of the numbers its block shows, with the plots it drew
+    into `output_dir`.
     """
-    ### Show the study on the results page (`--publish`), with the plots it drew into `output_dir`
-    """
-    keep = ('dataset', 'seeds', 'temperature', 'alpha', 'label_smoothing', 'train_examples',
+    keep = ('dataset', 'seeds', 'temperature', 'alpha', 'label_smoothing', 'train_examples', 'test_examples',
             'parameters', 'summary', 'wall_time_s', 'device', 'threads')
+    argv = list(sys.argv[1:] if argv is None else argv)
     record = {**{key: results[key] for key in keep if key in results},
               'command': ' '.join(['python -m labml_nn_distill.experiment', *what_it_computes(argv)]),
               'machine': machine(),
               'runs': {seed: {phase: {'uuid': run['uuid'], 'test_errors': run['test_errors']}
                               for phase, run in phases.items()} for seed, phases in results['runs'].items()}}
+    block = markdown(record)
     outputs = Outputs.at(None)
-    if publish('experiment', record, study_markdown(record), outputs):
+    # The study's block comes first: the study is the essay's, before the paper's pages
+    if to_repository and publish('experiment', record, block, outputs, order=['experiment']):
         # The study's own plots, under the names the block shows
         for name in ('accuracy', 'errors'):
             write_atomically(outputs.images_dir / f'experiment_{name}.svg', (Path(output_dir) / f'{name}.svg').read_bytes())
+    return block

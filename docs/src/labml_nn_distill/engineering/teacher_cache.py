@@ -41,9 +41,10 @@ operation, `logits[view, indices]`.
   [omitted class](../paper/omitted_class.html) page, whose students never see a 3, the approximation
   costs recognised 3s; that page runs the teacher on every batch.
 
-`--teacher-outputs exact` keeps the exact path: the teacher runs on every augmented batch
-the student sees. `cached`, the default, is exact for the default study (its students see
-no augmentation) and approximate only where the run shifts its images (the CIFAR-10
+`--teacher-logits per-batch` keeps the exact path: the teacher runs on every augmented
+batch the student sees, as in the [training loop](../train.html#the-teachers-answers)
+itself. `cached`, the default, is exact for the default study (its students see no
+augmentation) and approximate only where the run shifts its images (the CIFAR-10
 students). What it saves is the teacher's forward pass, most of an exact step when the
 teacher is large: `benchmarks/bench_step.py` times a step with labml_nn's own CIFAR-10
 models both ways, against labml_nn's own step, in one process, and `benchmarks/README.md`
@@ -72,11 +73,12 @@ from labml import lab
 from torch import nn
 
 from labml_nn_distill.dataset import ImageData, batches
-from labml_nn_distill.engineering import distributed, mixed_precision
+from labml_nn_distill.engineering import distributed
 from labml_nn_distill.engineering.files import CorruptFile, load_torch, save_torch
+from labml_nn_distill.train import mixed_precision, teacher_logits_for
 
-# The two ways to get the teacher's outputs for a batch
-TEACHER_OUTPUTS = ('cached', 'exact')
+# The two ways to get the teacher's logits for a batch (`--teacher-logits`)
+TEACHER_LOGITS = ('cached', 'per-batch')
 
 
 def teacher_logits_of(cached_logits: torch.Tensor, indices: torch.Tensor,
@@ -179,25 +181,19 @@ def cache_is_exact(data: ImageData, augment: bool) -> bool:
     return not (augment and data.max_shift > 0)
 
 
-def run_teacher(teacher: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
-    """
-    ### The teacher's logits for one batch: evaluation mode, no autograd records
-    """
-    teacher.eval()
-    with torch.inference_mode(), mixed_precision(inputs.device):
-        return teacher(inputs)
-
-
 def teacher_outputs(teacher: nn.Module, data: ImageData, augment: bool, how: str, batch_size: int = 500):
     """
-    ### The function that gives the teacher's logits for a batch, `cached` or `exact`
+    ### The function that gives the teacher's logits for a batch, `cached` or `per-batch`
 
     It takes the batch's normalised `inputs`, its `indices` into the training set and which
-    images were `flipped`. The cache is computed by the first process of a
-    [distributed](distributed.html) run and sent to the others.
+    images were `flipped`. `per-batch` is the [training loop's own](../train.html#the-teachers-answers).
+    The cache is computed by the first process of a [distributed](distributed.html) run and
+    sent to the others.
     """
-    if how == 'exact':
-        return lambda inputs, indices, flipped: run_teacher(teacher, inputs)
+    if how not in TEACHER_LOGITS:
+        raise ValueError(f'teacher_logits must be one of {", ".join(TEACHER_LOGITS)}, not {how!r}')
+    if how == 'per-batch':
+        return teacher_logits_for(teacher)
     cached = distributed.computed_once(
         lambda: cached_teacher_outputs(teacher, data, augment, batch_size), data.train_labels.device)
     return lambda inputs, indices, flipped: teacher_logits_of(cached, indices, flipped)

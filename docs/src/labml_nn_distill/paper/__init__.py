@@ -7,7 +7,7 @@ summary: >
   temperature, small and one-sided transfer sets, a student that never sees one digit, an
   ensemble of teachers, the paper's speech and JFT results, pitfalls, and every number on the
   results page.
-order: [mnist, dark_knowledge, temperature_gradients, temperature_sweep, transfer_sets, omitted_class, ensemble, speech_and_jft, pitfalls, results]
+order: [mnist, dark_knowledge, temperature_gradients, comparing, temperature_sweep, transfer_sets, omitted_class, ensemble, speech_and_jft, pitfalls, results]
 ---
 
 # The paper's experiments
@@ -21,12 +21,14 @@ that one table; each page here tests one of them, runs on its own with
 
 * [The paper's MNIST experiment](mnist.html): its teacher and student on the full MNIST, the
   paper's test errors beside ours; needs the full MNIST, fetched once with
-  `python -m labml_nn_distill.dataset fetch mnist`;
+  `python -m labml_nn_distill.engineering.fetch mnist`;
 * [Dark knowledge, shown](dark_knowledge.html): that teacher's probabilities for ambiguous
   digits at several temperatures;
 * [Temperature and gradients](temperature_gradients.html): the soft-target gradient shrinks
   as $1/T^2$, which is why the loss multiplies it by $T^2$, and at high $T$ distillation is
   logit matching; checked with autograd, no training;
+* [What "beats" means](comparing.html): when a page may say that one model beats another,
+  and when it says "within the noise";
 * [Temperature sweep](temperature_sweep.html): the distilled student at $T$ from 1 to 20,
   beside the baseline and label smoothing;
 * [Small and one-sided transfer sets](transfer_sets.html): soft targets on 3 % of the
@@ -44,89 +46,128 @@ that one table; each page here tests one of them, runs on its own with
 The pages on the embedded digits choose on their 500 validation digits and report on the
 1,000 test digits; the full-MNIST pages choose on its 10,000 validation digits. Every
 comparison says whether its difference is larger than the noise of the seeds and the test
-digits ([how](../engineering/report.html#comparing-two-models)).
+digits ([how](comparing.html)).
 
 The pages on the embedded digits share their teachers: training is deterministic, so a
 teacher with the same seed, epochs and training set is the same network, and a page takes
-it from an earlier page's labml run instead of training it again. What they share is
-defined below.
+it from an earlier page's labml run instead of training it again. Every page is a command
+of the same shape, its options, its runs (which `--resume` continues after a kill), its
+data, what it measures, and its block of the results page; that shape, and what the pages
+share, is defined below.
 """
 
-import argparse
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+import yaml
 
-from labml_nn_distill.dataset import ImageData, load_mnist5k
-from labml_nn_distill.engineering.checkpoint import finished_run
-from labml_nn_distill.engineering.checkpoint import use_logs_dir
+from labml_nn_distill.dataset import load_dataset
+from labml_nn_distill.engineering.files import release_locks
 from labml_nn_distill.engineering.options import Parser, add_options
+from labml_nn_distill.engineering.report import run_page, run_record
+from labml_nn_distill.engineering.runs import RunResult, Runs
 from labml_nn_distill.large import MnistTeacher
-from labml_nn_distill.train import EPOCHS, TrainConfigs, evaluate, train
+from labml_nn_distill.train import EPOCHS, TrainConfigs
 
-# The labml experiment that holds the pages' teachers
+# The labml experiment that holds the teachers of the pages on the embedded digits
 TEACHER_RUNS = 'mnist5k_paper_teacher'
 # Teachers and students train as long as in the study
 TEACHER_EPOCHS, STUDENT_EPOCHS = EPOCHS['mnist5k']
+# The blocks of the results page in reading order: the study's, then the pages' in this folder's `order`
+RESULTS_ORDER = ['experiment', *yaml.safe_load(__doc__.split('---')[1])['order']]
 
 
-def setup(args: argparse.Namespace) -> tuple[ImageData, Path]:
+# ## A page
+
+@dataclass
+class Page:
     """
-    ### The embedded digits, the CPU threads, and the labml logs folder
+    ### What every page of the paper's wing is: a command that measures, then publishes
+
+    `data` is the dataset the page trains on (`mnist5k`, `mnist`, or `None` for a page that
+    trains nothing); `defaults` are the page's defaults of the [shared options](../engineering/options.html),
+    and `options`, if given, adds the page's own to the parser.
 
     One thread by default: on a machine shared with other jobs, two threads that wait for
     each other at every operation ran a teacher epoch ten times slower than one thread did.
     Each thread count is deterministic on its own, but may round differently from another.
     """
-    torch.set_num_threads(args.threads)
-    # `Parser` filled in and checked the logs folder; labml (and the teacher cache) write there
-    logs_dir = args.logs_dir
-    use_logs_dir(logs_dir)
-    data = load_mnist5k(split_seed=0)
-    if args.train_subset is not None:
-        data.train_images = data.train_images[:args.train_subset]
-        data.train_labels = data.train_labels[:args.train_subset]
-    return data, logs_dir
+    name: str
+    description: str
+    data: str | None
+    defaults: dict = field(default_factory=dict)
+    options: object = None
+
+    def arguments(self) -> Parser:
+        """
+        ### The page's command line: its own options, and those every page has
+        """
+        parser = Parser(prog=f'python -m labml_nn_distill.paper.{self.name}', description=self.description)
+        common = dict(threads=1, output_dir=Path('results'), publish=False)
+        if self.data is not None:
+            common.update(train_subset=None, logs_dir=None, resume=None, allow_code_change=False)
+        if self.data == 'mnist':
+            common.update(data_dir=Path('data'))
+        add_options(parser, default_text={'logs_dir': 'logs/ of the checkout, or of the working directory'},
+                    **self.defaults, **common)
+        if self.options is not None:
+            self.options(parser)
+        return parser
+
+    def main(self, argv: list[str] | None, measure, markdown, plot) -> dict:
+        """
+        ### Parse, measure, publish
+
+        `measure(args, data, runs)` trains and measures, and returns what the page's JSON
+        records; `markdown` turns that JSON into the page's block of the results page, and `plot`
+        draws its plots.
+        """
+        started = time.perf_counter()
+        args = self.arguments().parse_args(argv)
+        try:
+            torch.set_num_threads(args.threads)
+            data, runs = None, None
+            if self.data is not None:
+                data = load_dataset(self.data, getattr(args, 'data_dir', Path('data')), train_subset=args.train_subset)
+                runs = Runs(args.logs_dir, f'labml_nn_distill.paper.{self.name}', args.resume,
+                            args.allow_code_change, argv)
+            results = {'page': self.name, **measure(args, data, runs), **run_record(self.name, argv, started)}
+            return run_page(self.name, results, markdown, plot, args.output_dir, args.publish, RESULTS_ORDER)
+        finally:
+            # Another command may write the output folder from now on
+            release_locks()
 
 
-def trained_teacher(data: ImageData, seed: int, epochs: int, logs_dir: Path) -> tuple[MnistTeacher, dict]:
+# ## What the pages share
+
+def embedded_teacher(data, runs: Runs, seed: int, epochs: int) -> tuple[MnistTeacher, RunResult]:
     """
-    ### The teacher of `seed`, taken from an earlier page's labml run or trained now
+    ### The teacher of `seed` on the embedded digits, taken from an earlier page's labml run or trained now
+
+    Trained like the study's teacher: dropout in the model, jitter in the loop.
     """
     teacher = MnistTeacher()
-    key = {'study_seed': seed, 'teacher_epochs': epochs, 'train_examples': len(data.train_labels),
-           'split_seed': 0}
-    # A finished teacher run with the same configuration holds the same weights
-    found = finished_run(logs_dir, TEACHER_RUNS, key)
-    if found is not None:
-        uuid, checkpoint = found
-        teacher.load_state_dict(checkpoint['model'])
-        return teacher, {'uuid': uuid, 'test_errors': evaluate(teacher, data)['errors']}
-    # None: train one, with dropout and jitter, like the study's teacher
-    result = train(teacher, data, TrainConfigs(epochs=epochs, augment=True, seed=seed),
-                   TEACHER_RUNS, logs_dir=logs_dir, extra_configs=key)
-    return teacher, {'uuid': result.uuid, 'test_errors': result.test_errors}
+    share = {'study_seed': seed, 'teacher_epochs': epochs, 'train_examples': len(data.train_labels),
+             'split_seed': 0}
+    result = runs.teacher(teacher, data, TrainConfigs(epochs=epochs, augment=True, seed=seed), TEACHER_RUNS,
+                          key={'teacher': seed}, share=share)
+    return teacher, result
+
+
+def student_name(temperature: float, prefix: str = '') -> str:
+    """
+    ### The name a distilled student has in a page's JSON: `T=20`, `tiny_T=4`
+    """
+    return f'{prefix}T={temperature:g}'
 
 
 def fewest_on_validation(valid_errors: dict[float, float]) -> float:
     """
     ### The temperature whose student made the fewest validation errors
 
-    Every page that chooses $T$ chooses it this way. A tie goes to the higher temperature,
+    Every choice of $T$ on every page is made here. A tie goes to the higher temperature,
     the softer targets, which the paper prefers.
     """
     return min(valid_errors, key=lambda temperature: (valid_errors[temperature], -temperature))
-
-
-def arguments(page: str, description: str, **defaults) -> argparse.ArgumentParser:
-    """
-    ### The command line of a page: its own defaults, and the options every page has
-
-    A page adds its own options to the parser this returns. Every page writes into its
-    output folder, and into the committed results page only with `--publish`.
-    """
-    parser = Parser(prog=f'python -m labml_nn_distill.paper.{page}', description=description)
-    add_options(parser, default_text={'logs_dir': 'logs/ of the checkout, or of the working directory'},
-                **defaults, threads=1, train_subset=None, output_dir=Path('results'), logs_dir=None,
-                publish=False)
-    return parser

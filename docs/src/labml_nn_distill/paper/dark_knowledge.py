@@ -30,14 +30,14 @@ The measured numbers are on the [results page](results.html#dark-knowledge-shown
 """
 
 import math
-import sys
-import time
 
 import torch
 
-from labml_nn_distill import soft_targets
-from labml_nn_distill.engineering.report import Outputs, html_table, pyplot, run_page, run_record, save_svg
-from labml_nn_distill.paper.mnist import TEACHER, mnist_arguments, mnist_setup, required_teacher
+from labml_nn_distill import log_soft_targets
+from labml_nn_distill.engineering.command import run_command
+from labml_nn_distill.engineering.report import Outputs, html_table, pyplot, save_svg
+from labml_nn_distill.paper import Page
+from labml_nn_distill.paper.mnist import TEACHER, paper_teacher
 from labml_nn_distill.train import predict
 
 # The temperatures of the bar charts, and those of the entropy curve
@@ -51,20 +51,15 @@ def mean_entropy(logits: torch.Tensor, temperature: float) -> float:
     r"""
     ### Mean entropy $-\sum_i p_i \log p_i$ of the soft targets at temperature $T$, in nats
     """
-    log_p = soft_targets(logits.double(), temperature)
+    log_p = log_soft_targets(logits.double(), temperature)
     return float(-(log_p.exp() * log_p).sum(-1).mean())
 
 
-def main(argv: list[str] | None = None) -> dict:
+def measure(args, data, runs) -> dict:
     """
-    ### The teacher's probabilities and entropies, the JSON, the plots and the results block
+    ### The teacher's probabilities for its least sure test digits, and the entropy of its soft targets
     """
-    started = time.perf_counter()
-    parser = mnist_arguments('dark_knowledge', "Show the MNIST teacher's soft targets.",
-                       teacher_epochs=TEACHER.epochs)
-    args = parser.parse_args(argv)
-    data, logs_dir = mnist_setup(args)
-    teacher_run, teacher = required_teacher(logs_dir, args.teacher_epochs)
+    teacher, teacher_run = paper_teacher(data, runs, 0, args.teacher_epochs, trains=False)
     # The test digits the teacher is least sure of at $T = 1$
     test_logits = predict(teacher, data, data.test_images).double()
     confidence = torch.softmax(test_logits, -1).max(-1).values
@@ -72,14 +67,24 @@ def main(argv: list[str] | None = None) -> dict:
     # Each digit with its pixels (0 to 255), so that the plot can be drawn from the JSON alone
     digits = [{'index': i, 'label': int(data.test_labels[i]),
                'pixels': (data.test_images[i, 0] * 255).round().int().tolist(),
-               'probabilities': {f'{t:g}': soft_targets(test_logits[i], t).exp().tolist() for t in SHOWN}}
+               'probabilities': {f'{t:g}': log_soft_targets(test_logits[i], t).exp().tolist() for t in SHOWN}}
               for i in chosen]
     train_logits = predict(teacher, data, data.train_images).double()
-    results = {'page': 'dark_knowledge', 'teacher_run': teacher_run, 'teacher_epochs': args.teacher_epochs,
-               'train_examples': len(data.train_labels), 'shown': SHOWN, 'digits': digits,
-               'entropy': {f'{t:g}': mean_entropy(train_logits, t) for t in ENTROPY_TEMPERATURES},
-               'uniform_entropy': math.log(10), **run_record('dark_knowledge', argv, started)}
-    return run_page('dark_knowledge', results, results_markdown, plot, args.output_dir, args.publish)
+    return {'teacher_run': teacher_run.uuid, 'teacher_epochs': args.teacher_epochs,
+            'train_examples': len(data.train_labels), 'shown': SHOWN, 'digits': digits,
+            'entropy': {f'{t:g}': mean_entropy(train_logits, t) for t in ENTROPY_TEMPERATURES},
+            'uniform_entropy': math.log(10)}
+
+
+PAGE = Page('dark_knowledge', "Show the MNIST teacher's soft targets.", data='mnist',
+            defaults=dict(teacher_epochs=TEACHER.epochs))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """
+    ### The teacher's probabilities and entropies, the JSON, the plots and the results block
+    """
+    return PAGE.main(argv, measure, results_markdown, plot)
 
 
 def results_markdown(results: dict) -> str:
@@ -160,5 +165,4 @@ def plot(results: dict, outputs: Outputs):
 
 
 if __name__ == '__main__':
-    main()
-    sys.exit(0)
+    run_command(main)

@@ -42,18 +42,17 @@ are on the [results page](results.html):
 """
 
 import math
-import sys
-import time
 
 import torch
 from torch import nn
 
 from labml_nn_distill import DistillationConfigs
-from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, paired_bootstrap,
-                                                 pyplot, run_page, run_record, save_svg, verdict)
-from labml_nn_distill.paper import STUDENT_EPOCHS, TEACHER_EPOCHS, arguments, setup, trained_teacher
+from labml_nn_distill.engineering.command import run_command
+from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg
+from labml_nn_distill.paper import STUDENT_EPOCHS, TEACHER_EPOCHS, Page, embedded_teacher
+from labml_nn_distill.paper.comparing import paired_bootstrap, verdict
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import TrainConfigs, evaluate, mistakes, train
+from labml_nn_distill.train import TrainConfigs, evaluate, mistakes
 
 
 class EnsembleTeacher(nn.Module):
@@ -76,7 +75,7 @@ class EnsembleTeacher(nn.Module):
         return self.temperature * log_mean
 
 
-def run(data, args, logs_dir) -> dict:
+def run(data, args, runs) -> dict:
     """
     ### Teachers, their ensemble, and one distilled student per teacher and for the ensemble
 
@@ -88,8 +87,8 @@ def run(data, args, logs_dir) -> dict:
                            distillation=DistillationConfigs(temperature=args.temperature))
     teachers, results = {}, {'teachers': {}, 'students': {}}
     for seed in args.seeds:
-        teachers[str(seed)], run_info = trained_teacher(data, seed, args.teacher_epochs, logs_dir)
-        results['teachers'][str(seed)] = {'test_errors': run_info['test_errors'], 'uuid': run_info['uuid'],
+        teachers[str(seed)], teacher_run = embedded_teacher(data, runs, seed, args.teacher_epochs)
+        results['teachers'][str(seed)] = {'test_errors': teacher_run.test_errors, 'uuid': teacher_run.uuid,
                                           'wrong': mistakes(teachers[str(seed)], data)}
     # The ensemble's own errors are those of its average at $T = 1$
     average = EnsembleTeacher(list(teachers.values()), 1.0)
@@ -99,9 +98,8 @@ def run(data, args, logs_dir) -> dict:
     sources = {**teachers, 'ensemble': EnsembleTeacher(list(teachers.values()), args.temperature)}
     for name, teacher in sources.items():
         student = MnistStudent()
-        result = train(student, data, configs, 'mnist5k_ensemble_distilled', teacher=teacher,
-                       logs_dir=logs_dir, extra_configs={'page': 'ensemble', 'teacher': name,
-                                                         'teacher_seeds': args.seeds})
+        result = runs.train({'teacher': name}, student, data, configs, 'mnist5k_ensemble_distilled',
+                            teacher=teacher, extra={'page': 'ensemble', 'teacher': name, 'teacher_seeds': args.seeds})
         results['students'][name] = {'test_errors': result.test_errors, 'uuid': result.uuid,
                                      'wrong': mistakes(student, data)}
     return results
@@ -157,7 +155,7 @@ def results_markdown(results: dict) -> str:
         html_table(['teacher', 'teacher test errors', 'distilled student test errors'], rows),
         '',
         'Paired over the test digits and resampling the single teachers '
-        '([how](../engineering/report.html#comparing-two-models)): '
+        '([how](comparing.html)): '
         + verdict(results['comparisons']['teachers'], 'the ensemble', 'a single teacher') + '; '
         + verdict(results['comparisons']['students'], "the ensemble's student", "a single teacher's student") + '.',
         '',
@@ -187,24 +185,28 @@ def plot(results: dict, outputs: Outputs):
     save_svg(figure, outputs.images_dir / 'ensemble.svg')
 
 
+def measure(args, data, runs) -> dict:
+    """
+    ### The teachers and students, then the comparisons
+    """
+    results = run(data, args, runs)
+    return {'seeds': args.seeds, 'epochs': args.epochs, 'teacher_epochs': args.teacher_epochs,
+            'temperature': args.temperature, 'alpha': DistillationConfigs.alpha,
+            'test_examples': len(data.test_labels), 'runs': results, 'summary': summarize(results, args.seeds),
+            'comparisons': compare(results, args.seeds, len(data.test_labels))}
+
+
+PAGE = Page('ensemble', 'Distil an ensemble of teachers into one student.', data='mnist5k',
+            defaults=dict(seeds=[0, 1, 2, 3, 4], epochs=STUDENT_EPOCHS, teacher_epochs=TEACHER_EPOCHS,
+                          temperature=DistillationConfigs.temperature))
+
+
 def main(argv: list[str] | None = None) -> dict:
     """
     ### Run, then write the JSON, the plot and the results block
     """
-    started = time.perf_counter()
-    parser = arguments('ensemble', 'Distil an ensemble of teachers into one student.', seeds=[0, 1, 2, 3, 4],
-                       epochs=STUDENT_EPOCHS, teacher_epochs=TEACHER_EPOCHS, temperature=DistillationConfigs.temperature)
-    args = parser.parse_args(argv)
-    data, logs_dir = setup(args)
-    runs = run(data, args, logs_dir)
-    results = {'page': 'ensemble', 'seeds': args.seeds, 'epochs': args.epochs,
-               'teacher_epochs': args.teacher_epochs, 'temperature': args.temperature,
-               'alpha': DistillationConfigs.alpha, 'test_examples': len(data.test_labels),
-               'runs': runs, 'summary': summarize(runs, args.seeds),
-               'comparisons': compare(runs, args.seeds, len(data.test_labels)), **run_record('ensemble', argv, started)}
-    return run_page('ensemble', results, results_markdown, plot, args.output_dir, args.publish)
+    return PAGE.main(argv, measure, results_markdown, plot)
 
 
 if __name__ == '__main__':
-    main()
-    sys.exit(0)
+    run_command(main)

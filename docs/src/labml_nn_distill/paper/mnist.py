@@ -19,7 +19,7 @@ This is the experiment the paper teaches with, at full scale. Its section 3 trai
 
 The rest of this tutorial uses the 5,000 embedded digits and a small CNN teacher, to stay
 quick on a laptop; this page is the one that needs the [full MNIST](../dataset.html), fetched
-once with `python -m labml_nn_distill.dataset fetch mnist`.
+once with `python -m labml_nn_distill.engineering.fetch mnist`.
 
 ## What we do the same, and what we do not
 
@@ -54,31 +54,24 @@ such a student then learns best at intermediate temperatures.
 
 Each model is one labml run, and each finished model is written down at once, so the page
 survives a kill: run it again with `--resume` and it continues with the model it was training,
-from its last epoch.
+from its last epoch (the [run engine](../engineering/runs.html) finds the page's runs again).
 
 The measured numbers are on the [results page](results.html#the-papers-mnist-experiment).
 """
 
 import argparse
-import json
-import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
-import torch
-from torch import nn
-
 from labml_nn_distill import DistillationConfigs
-from labml_nn_distill.dataset import ImageData, load_dataset
-from labml_nn_distill.engineering import UserError
-from labml_nn_distill.engineering.checkpoint import finished_run, use_logs_dir
-from labml_nn_distill.engineering.files import write_json
+from labml_nn_distill.engineering.command import run_command
 from labml_nn_distill.engineering.options import valid_temperature
-from labml_nn_distill.engineering.report import Outputs, html_table, pyplot, run_page, run_record, save_svg
-from labml_nn_distill.paper import arguments, fewest_on_validation
+from labml_nn_distill.engineering.report import Outputs, html_table, pyplot, save_svg
+from labml_nn_distill.engineering.runs import RunResult, Runs
+from labml_nn_distill.large import PaperTeacher
+from labml_nn_distill.paper import Page, fewest_on_validation, student_name
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import TrainConfigs, train
+from labml_nn_distill.train import TrainConfigs
 
 # The paper's test errors (section 3)
 PAPER_ERRORS = {'teacher': 67, 'baseline': 146, 'distilled': 74}
@@ -91,49 +84,6 @@ TINY_TEMPERATURES = [1.0, 2.0, 4.0, 8.0, 20.0]
 TEACHER_RUNS = 'mnist_paper_teacher'
 
 
-class PaperTeacher(nn.Module):
-    r"""
-    ### The paper's teacher: MLP 784-1200-1200-10 with dropout and a max-norm bound
-
-    Dropout drops 10 % of the input pixels and 30 % of each hidden layer's units. After every
-    step of training, each unit's vector of incoming weights is scaled back to length at most
-    `max_norm` (3.5), the constraint of Srivastava et al. that lets dropout nets train with large
-    learning rates. We apply it just before each training forward pass, which is the same
-    as after each step, and once more when the model is put in evaluation mode.
-    """
-
-    def __init__(self, hidden: int = 1200, input_dropout: float = 0.1, dropout: float = 0.3,
-                 max_norm: float = 3.5, n_classes: int = 10):
-        super().__init__()
-        self.max_norm = max_norm
-        self.layers = nn.Sequential(
-            nn.Flatten(), nn.Dropout(input_dropout),
-            nn.Linear(28 * 28, hidden), nn.ReLU(), nn.Dropout(dropout),
-            nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout),
-            nn.Linear(hidden, n_classes),
-        )
-
-    @torch.no_grad()
-    def constrain(self):
-        """
-        ### Scale each row of every weight matrix (a unit's incoming weights) to norm at most `max_norm`
-        """
-        for layer in self.layers:
-            if isinstance(layer, nn.Linear):
-                layer.weight.renorm_(2, 0, self.max_norm)
-
-    def train(self, mode: bool = True):
-        # The last step's update is bounded too before the model is used
-        if not mode:
-            self.constrain()
-        return super().train(mode)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.training:
-            self.constrain()
-        return self.layers(x)
-
-
 # ## The training of each model
 #
 # Adam with a one-cycle schedule peaking at $10^{-3}$, batches of 128, for every model; the
@@ -142,143 +92,60 @@ TEACHER = TrainConfigs(epochs=80, batch_size=128, learning_rate=1e-3, schedule='
 STUDENT = TrainConfigs(epochs=30, batch_size=128, learning_rate=1e-3, schedule='one_cycle')
 
 
-class Progress:
+def teacher_share(seed: int, epochs: int) -> dict:
     """
-    ### What has finished, written down after each model
-
-    A JSON file in the logs folder: the results of finished models by name, and the run
-    of the model in training. With `--resume` a finished model is taken from it and an
-    unfinished one continues its labml run.
-    """
-
-    def __init__(self, path: Path, resume: bool, options: dict):
-        self.path = path
-        self.state = {'options': options, 'models': {}, 'training': None}
-        if resume and path.exists():
-            stored = json.loads(path.read_text())
-            if stored['options'] != options:
-                raise UserError(f'--resume: {path} was written with other options ({stored["options"]}); '
-                                f'run again with those, or without --resume to start over.')
-            self.state = stored
-        elif resume:
-            raise UserError(f'--resume: nothing to resume, {path} does not exist.')
-
-    def run(self, name: str, model: nn.Module, data: ImageData, configs: TrainConfigs, experiment: str,
-            teacher: nn.Module | None = None, extra: dict | None = None) -> dict:
-        """
-        ### Train `model` as `name` unless it finished before; returns its results
-        """
-        if name in self.state['models']:
-            return self.state['models'][name]
-        training = self.state['training']
-        uuid = training['uuid'] if training and training['name'] == name else None
-        # Record the run's uuid as soon as labml has made it, so that a kill can be resumed
-        result = train(model, data, configs, experiment, teacher=teacher, uuid=uuid,
-                       logs_dir=self.path.parent, extra_configs={**(extra or {}), 'model_name': name},
-                       on_start=lambda run_uuid: self._training(name, run_uuid))
-        # Its wall time is read from the run's folder at the end (`wall_times`): this
-        # process may have run only the part after a kill
-        history = result.history
-        self.state['models'][name] = {
-            'uuid': result.uuid, 'epochs': configs.epochs,
-            'valid_errors': history[-1]['valid_errors'], 'test_errors': result.test_errors,
-            'valid_curve': [h['valid_errors'] for h in history], 'test_curve': [h['test_errors'] for h in history]}
-        self.state['training'] = None
-        write_json(self.path, self.state)
-        return self.state['models'][name]
-
-    def _training(self, name: str, uuid: str):
-        self.state['training'] = {'name': name, 'uuid': uuid}
-        write_json(self.path, self.state)
-
-
-def teacher_key(seed: int, epochs: int) -> dict:
-    """
-    ### What the teacher's final checkpoint records, by which a finished teacher is found
+    ### What the teacher's final checkpoint records, by which the other full-MNIST pages find it
     """
     return {'page': 'mnist', 'seed': seed, 'teacher_epochs': epochs}
 
 
-def finished_teacher(logs_dir: Path, seed: int, epochs: int) -> tuple[str, PaperTeacher] | None:
+def paper_teacher(data, runs: Runs, seed: int, epochs: int, trains: bool = True) -> tuple[PaperTeacher, RunResult]:
     """
-    ### The uuid and weights of this page's finished teacher of `seed` and `epochs`, or `None`
+    ### The paper's teacher: trained by this page, or taken from its finished run by the other pages
     """
-    found = finished_run(logs_dir, TEACHER_RUNS, teacher_key(seed, epochs))
-    if found is None:
-        return None
     teacher = PaperTeacher()
-    teacher.load_state_dict(found[1]['model'])
-    return found[0], teacher
+    result = runs.teacher(teacher, data, replace(TEACHER, epochs=epochs, seed=seed), TEACHER_RUNS,
+                          key={'model': 'teacher'}, extra={'model_name': 'teacher'},
+                          share=teacher_share(seed, epochs), trains=trains,
+                          how_to_train='run `python -m labml_nn_distill.paper.mnist` first, with the same '
+                                       '--teacher-epochs and --logs-dir.')
+    return teacher, result
 
 
-def required_teacher(logs_dir: Path, epochs: int) -> tuple[str, PaperTeacher]:
+def entry(result: RunResult, epochs: int) -> dict:
     """
-    ### The teacher that the other full-MNIST pages take, or a one-line error saying how to train it
+    ### A model as the page's JSON records it: its numbers at the end, and after each epoch
     """
-    found = finished_teacher(logs_dir, 0, epochs)
-    if found is None:
-        raise SystemExit(f'error: no finished MNIST teacher of {epochs} epochs under {logs_dir / TEACHER_RUNS}; '
-                         f'run `python -m labml_nn_distill.paper.mnist` first.')
-    return found
+    history = result.history
+    return {'uuid': result.uuid, 'epochs': epochs,
+            'valid_errors': history[-1]['valid_errors'], 'test_errors': result.test_errors,
+            'valid_curve': [h['valid_errors'] for h in history], 'test_curve': [h['test_errors'] for h in history]}
 
 
-def paper_teacher(data: ImageData, progress: Progress, seed: int, epochs: int) -> PaperTeacher:
-    """
-    ### The teacher, trained or taken from its finished labml run
-    """
-    progress.run('teacher', PaperTeacher(), data, replace(TEACHER, epochs=epochs, seed=seed), TEACHER_RUNS,
-                 extra=teacher_key(seed, epochs))
-    found = finished_teacher(progress.path.parent, seed, epochs)
-    if found is None:
-        raise UserError(f'The teacher run of {progress.path} has no final model.pt under '
-                        f'{progress.path.parent / TEACHER_RUNS}; run again without --resume.')
-    return found[1]
-
-
-def mnist_arguments(page: str, description: str, **defaults) -> argparse.ArgumentParser:
-    """
-    ### A full-MNIST page's command line: `arguments` and the folder of the fetched digits
-    """
-    parser = arguments(page, description, **defaults)
-    parser.add_argument('--data-dir', type=Path, default=Path('data'),
-                        help='folder with the fetched MNIST (default: data)')
-    return parser
-
-
-def mnist_setup(args: argparse.Namespace) -> tuple[ImageData, Path]:
-    """
-    ### The full MNIST (its first `--train-subset` training digits), the threads and the logs folder
-
-    What `paper.setup` is for the embedded digits.
-    """
-    torch.set_num_threads(args.threads)
-    # `arguments` checked the logs folder; labml writes its runs there
-    use_logs_dir(args.logs_dir)
-    data = load_dataset('mnist', args.data_dir)
-    if args.train_subset is not None:
-        data.train_images, data.train_labels = data.train_images[:args.train_subset], data.train_labels[:args.train_subset]
-    return data, args.logs_dir
-
-
-def students(data: ImageData, teacher: nn.Module, progress: Progress, args) -> None:
+def students(data, teacher: PaperTeacher, runs: Runs, args) -> dict:
     """
     ### The baseline, the distilled students at each temperature, logit matching, the tiny ones
     """
     student = replace(STUDENT, epochs=args.epochs, seed=args.seed)
-    extra = {'page': 'mnist', 'seed': args.seed}
+    models = {}
+
+    def run(name: str, key: dict, hidden: int, configs, teacher=None):
+        result = runs.train(key, MnistStudent(hidden=hidden), data, configs, 'mnist_paper_student',
+                            teacher=teacher, extra={'page': 'mnist', 'seed': args.seed, 'model_name': name})
+        models[name] = entry(result, configs.epochs)
+
     for hidden, temperatures, prefix in ((800, args.temperatures, ''),
                                          (TINY_HIDDEN, args.tiny_temperatures, 'tiny_')):
         # The same initial weights and batch order for every student of one size
-        progress.run(f'{prefix}baseline', MnistStudent(hidden=hidden), data, student, 'mnist_paper_student',
-                     extra=extra)
+        run(f'{prefix}baseline', {'hidden': hidden, 'model': 'baseline'}, hidden, student)
         for temperature in temperatures:
             configs = replace(student, distillation=DistillationConfigs(temperature=temperature))
-            progress.run(f'{prefix}T={temperature:g}', MnistStudent(hidden=hidden), data, configs,
-                         'mnist_paper_student', teacher=teacher, extra=extra)
+            run(student_name(temperature, prefix), {'hidden': hidden, 'temperature': temperature}, hidden,
+                configs, teacher)
         if not prefix:
             # Logit matching: squared differences of logits in place of the soft targets
-            progress.run('logits', MnistStudent(hidden=hidden), data, replace(student, loss='logits'),
-                         'mnist_paper_student', teacher=teacher, extra=extra)
+            run('logits', {'hidden': hidden, 'model': 'logits'}, hidden, replace(student, matching='logits'), teacher)
+    return models
 
 
 def wall_times(logs_dir: Path, models: dict) -> dict:
@@ -297,22 +164,22 @@ def wall_times(logs_dir: Path, models: dict) -> dict:
     return times
 
 
-def best_on_validation(models: dict, temperatures: list[float], prefix: str = '') -> str:
+def chosen_temperature(models: dict, temperatures: list[float], prefix: str = '') -> float:
     """
-    ### The student, among those named `{prefix}T=<t>`, with the fewest validation errors
+    ### The temperature whose student, among those of `prefix`, made the fewest validation errors
     """
-    return f'{prefix}T={fewest_on_validation({t: models[f"{prefix}T={t:g}"]["valid_errors"] for t in temperatures}):g}'
+    return fewest_on_validation({t: models[student_name(t, prefix)]['valid_errors'] for t in temperatures})
 
 
 def summarize(models: dict, temperatures: list[float], tiny_temperatures: list[float]) -> dict:
     """
     ### The table's numbers: each model against the paper, and the share of the gap closed
     """
-    chosen = best_on_validation(models, temperatures)
+    chosen = student_name(chosen_temperature(models, temperatures))
     ours = {'teacher': models['teacher']['test_errors'], 'baseline': models['baseline']['test_errors'],
             'distilled': models[chosen]['test_errors']}
     gap = ours['baseline'] - ours['teacher']
-    return {'chosen': chosen, 'chosen_tiny': best_on_validation(models, tiny_temperatures, 'tiny_'),
+    return {'chosen': chosen, 'chosen_tiny': student_name(chosen_temperature(models, tiny_temperatures, 'tiny_'), 'tiny_'),
             'ours': ours, 'paper': PAPER_ERRORS,
             'gap_closed': (ours['baseline'] - ours['distilled']) / gap if gap > 0 else None,
             'paper_gap_closed': (PAPER_ERRORS['baseline'] - PAPER_ERRORS['distilled'])
@@ -325,19 +192,19 @@ def results_markdown(results: dict) -> str:
     """
     models, summary = results['models'], results['summary']
     ours, paper = summary['ours'], summary['paper']
-    chosen = summary['chosen'].split('=')[1]
+    chosen = f'{chosen_temperature(models, results["temperatures"]):g}'
     labels = {'teacher': 'teacher 784-1200-1200-10, dropout, jitter',
               'baseline': 'student 784-800-800-10, labels only',
               'distilled': f'student distilled at T = {chosen} (chosen on validation)'}
     rows = [[labels[name], str(paper[name]), str(ours[name]), f'{ours[name] - paper[name]:+d}']
             for name in ('teacher', 'baseline', 'distilled')]
-    sweep = [[f'{name.replace("tiny_", "").replace("T=", "T = ") if "T=" in name else name}',
-              str(models[name]['valid_errors']), str(models[name]['test_errors'])]
-             for name in ['baseline', *[f'T={t:g}' for t in results['temperatures']], 'logits']]
-    sweep[-1][0] = f'logit matching (squared error, α = {results["alpha"]:g})'
-    tiny = [[name.replace('tiny_', '').replace('T=', 'T = '), str(models[name]['valid_errors']),
-             str(models[name]['test_errors'])]
-            for name in ['tiny_baseline', *[f'tiny_T={t:g}' for t in results['tiny_temperatures']]]]
+    def row(label: str, name: str) -> list[str]:
+        return [label, str(models[name]['valid_errors']), str(models[name]['test_errors'])]
+
+    sweep = [row('baseline', 'baseline'), *[row(f'T = {t:g}', student_name(t)) for t in results['temperatures']],
+             row(f'logit matching (squared error, α = {results["alpha"]:g})', 'logits')]
+    tiny = [row('baseline', 'tiny_baseline'),
+            *[row(f'T = {t:g}', student_name(t, 'tiny_')) for t in results['tiny_temperatures']]]
     minutes = results['model_seconds'] / 60
     restarted = [name for name, time in results['wall_times'].items() if time['restarts']]
     restarts = (f'; {", ".join(restarted)} killed and resumed, the time between included' if restarted else '')
@@ -369,7 +236,7 @@ def results_markdown(results: dict) -> str:
         html_table(['student', 'validation errors', 'test errors'], sweep),
         '',
         f'The too-small student, {results["tiny_hidden"]} units per hidden layer, over the temperature '
-        f'(chosen on validation: T = {summary["chosen_tiny"].split("=")[1]}):',
+        f'(chosen on validation: T = {chosen_temperature(models, results["tiny_temperatures"], "tiny_"):g}):',
         '',
         html_table(['student', 'validation errors', 'test errors'], tiny),
         '',
@@ -399,40 +266,42 @@ def plot(results: dict, outputs: Outputs):
     save_svg(figure, outputs.images_dir / 'mnist.svg')
 
 
+def measure(args, data, runs: Runs) -> dict:
+    """
+    ### The teacher and every student, then the table's numbers
+    """
+    teacher, teacher_run = paper_teacher(data, runs, args.seed, args.teacher_epochs)
+    models = {'teacher': entry(teacher_run, args.teacher_epochs), **students(data, teacher, runs, args)}
+    times = wall_times(args.logs_dir, models)
+    return {'seed': args.seed, 'epochs': args.epochs, 'teacher_epochs': args.teacher_epochs,
+            'temperatures': args.temperatures, 'tiny_temperatures': args.tiny_temperatures,
+            'tiny_hidden': TINY_HIDDEN, 'alpha': DistillationConfigs.alpha,
+            'train_examples': len(data.train_labels), 'valid_examples': len(data.valid_labels),
+            'test_examples': len(data.test_labels), 'models': models, 'wall_times': times,
+            'model_seconds': round(sum(time['seconds'] for time in times.values()), 1),
+            'summary': summarize(models, args.temperatures, args.tiny_temperatures)}
+
+
+def options(parser: argparse.ArgumentParser):
+    """
+    ### The page's own options: the temperatures of the too-small student
+    """
+    parser.add_argument('--tiny-temperatures', type=valid_temperature, nargs='+', metavar='T',
+                        default=TINY_TEMPERATURES,
+                        help='temperatures of the 30-unit students (default: 1 2 4 8 20)')
+
+
+PAGE = Page('mnist', "The paper's MNIST experiment on the full 60,000 digits.", data='mnist',
+            defaults=dict(seed=0, epochs=STUDENT.epochs, teacher_epochs=TEACHER.epochs, temperatures=TEMPERATURES),
+            options=options)
+
+
 def main(argv: list[str] | None = None) -> dict:
     """
     ### Train the teacher and every student, then write the JSON, the plot and the results block
     """
-    started = time.perf_counter()
-    parser = mnist_arguments('mnist', "The paper's MNIST experiment on the full 60,000 digits.",
-                       epochs=STUDENT.epochs, teacher_epochs=TEACHER.epochs)
-    parser.add_argument('--seed', type=int, default=0, help='seed of every model (default: 0)')
-    parser.add_argument('--temperatures', type=valid_temperature, nargs='+', default=TEMPERATURES,
-                        help='temperatures of the 800-unit distilled students (default: 2 5 10 20)')
-    parser.add_argument('--tiny-temperatures', type=valid_temperature, nargs='+', default=TINY_TEMPERATURES,
-                        help='temperatures of the 30-unit students (default: 1 2 4 8 20)')
-    parser.add_argument('--resume', action='store_true',
-                        help='continue the run that was stopped, with the same options')
-    args = parser.parse_args(argv)
-    data, logs_dir = mnist_setup(args)
-    options = {key: value for key, value in vars(args).items()
-               if key in ('seed', 'epochs', 'teacher_epochs', 'temperatures', 'tiny_temperatures', 'train_subset')}
-    progress = Progress(logs_dir / 'mnist_paper_progress.json', args.resume, options)
-    teacher = paper_teacher(data, progress, args.seed, args.teacher_epochs)
-    students(data, teacher, progress, args)
-    models = progress.state['models']
-    results = {'page': 'mnist', 'seed': args.seed, 'epochs': args.epochs, 'teacher_epochs': args.teacher_epochs,
-               'temperatures': args.temperatures, 'tiny_temperatures': args.tiny_temperatures,
-               'tiny_hidden': TINY_HIDDEN, 'alpha': DistillationConfigs.alpha,
-               'train_examples': len(data.train_labels), 'valid_examples': len(data.valid_labels),
-               'test_examples': len(data.test_labels), 'models': models,
-               'wall_times': (times := wall_times(logs_dir, models)),
-               'model_seconds': round(sum(time['seconds'] for time in times.values()), 1),
-               'summary': summarize(models, args.temperatures, args.tiny_temperatures),
-               **run_record('mnist', argv, started)}
-    return run_page('mnist', results, results_markdown, plot, args.output_dir, args.publish)
+    return PAGE.main(argv, measure, results_markdown, plot)
 
 
 if __name__ == '__main__':
-    main()
-    sys.exit(0)
+    run_command(main)

@@ -29,9 +29,9 @@ Both students see the transfer set *jittered*: every batch shifted by up to two 
 the teacher's was. A shifted 5 is a new question to put to the teacher, and its answer says
 again how much that 5 looks like a 3; the students see more of the teacher's knowledge
 without a single 3. For that the teacher must answer for the shifted digit itself, so here
-its logits are computed on every batch (`--teacher-outputs exact`) instead of taken from the
+its logits are computed on every batch (`--teacher-logits per-batch`) instead of taken from the
 [teacher cache](../engineering/teacher_cache.html), which holds its answer for the unshifted digit. The two
-options `--no-jitter` and `--teacher-outputs cached` rerun the page without either choice;
+options `--no-jitter` and `--teacher-logits cached` rerun the page without either choice;
 the committed results are from the default, with both.
 
 ## The bias shift
@@ -46,7 +46,7 @@ test digits only report the result. The page also draws the test errors against 
 uses the test labels and only shows how sensitive the choice is.
 
 Each comparison on the results page says whether the difference is larger than the noise of
-five seeds and 1,000 test digits ([how](../engineering/report.html#comparing-two-models)).
+five seeds and 1,000 test digits ([how](comparing.html)).
 
 The measured numbers are on the [results page](results.html):
 
@@ -54,19 +54,19 @@ The measured numbers are on the [results page](results.html):
 """
 
 import argparse
-import sys
-import time
 from dataclasses import replace
 
 import torch
 
 from labml_nn_distill import DistillationConfigs
 from labml_nn_distill.dataset import ImageData
-from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, paired_bootstrap,
-                                                 pyplot, run_page, run_record, save_svg, verdict)
-from labml_nn_distill.paper import STUDENT_EPOCHS, TEACHER_EPOCHS, arguments, setup, trained_teacher
+from labml_nn_distill.engineering.command import run_command
+from labml_nn_distill.engineering.options import non_negative_float
+from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg
+from labml_nn_distill.paper import STUDENT_EPOCHS, TEACHER_EPOCHS, Page, embedded_teacher
+from labml_nn_distill.paper.comparing import paired_bootstrap, verdict
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import TrainConfigs, predict, train, wrong_indices
+from labml_nn_distill.train import TrainConfigs, predict, wrong_indices
 
 # The digit left out of the transfer set
 OMITTED = 3
@@ -119,24 +119,24 @@ def counts(logits: torch.Tensor, labels: torch.Tensor, omitted: int, bias: float
             'errors': int((predictions != labels).sum())}
 
 
-def run_seed(data: ImageData, seed: int, args, logs_dir) -> dict:
+def run_seed(data: ImageData, seed: int, args, runs) -> dict:
     """
     ### Teacher on all digits, baseline and distilled student on the digits without 3s
     """
-    teacher, teacher_run = trained_teacher(data, seed, args.teacher_epochs, logs_dir)
+    teacher, teacher_run = embedded_teacher(data, runs, seed, args.teacher_epochs)
     transfer = without_class(data, OMITTED)
     configs = TrainConfigs(epochs=args.epochs, seed=seed, augment=args.jitter,
                            distillation=DistillationConfigs(temperature=args.temperature),
-                           teacher_outputs=args.teacher_outputs)
+                           teacher_logits=args.teacher_logits)
     extra = {'study_seed': seed, 'page': 'omitted_class', 'omitted': OMITTED}
     # The two students learn from the same transfer set, from the same initial weights
     students = {'baseline': MnistStudent(), 'distilled': MnistStudent()}
-    runs = {'teacher': teacher_run['uuid']}
-    runs['baseline'] = train(students['baseline'], transfer, configs, 'mnist5k_omitted_baseline',
-                             logs_dir=logs_dir, extra_configs=extra).uuid
-    runs['distilled'] = train(students['distilled'], transfer, configs, 'mnist5k_omitted_distilled',
-                              teacher=teacher, logs_dir=logs_dir,
-                              extra_configs={**extra, 'teacher_run': teacher_run['uuid']}).uuid
+    uuids = {'teacher': teacher_run.uuid}
+    uuids['baseline'] = runs.train({'seed': seed, 'model': 'baseline'}, students['baseline'], transfer, configs,
+                                   'mnist5k_omitted_baseline', extra=extra).uuid
+    uuids['distilled'] = runs.train({'seed': seed, 'model': 'distilled'}, students['distilled'], transfer, configs,
+                                    'mnist5k_omitted_distilled', teacher=teacher,
+                                    extra={**extra, 'teacher_run': teacher_run.uuid}).uuid
     # Test logits of the three models
     logits = {name: predict(model, data, data.test_images)
               for name, model in {'teacher': teacher, **students}.items()}
@@ -152,7 +152,7 @@ def run_seed(data: ImageData, seed: int, args, logs_dir) -> dict:
     logits['distilled_shifted'] = logits['distilled'].clone()
     logits['distilled_shifted'][:, OMITTED] += results['bias']
     results['wrong'] = {name: wrong_indices(logits[name], labels) for name in logits}
-    return {**results, 'transfer_examples': len(transfer.train_labels), 'runs': runs}
+    return {**results, 'transfer_examples': len(transfer.train_labels), 'runs': uuids}
 
 
 # The comparisons the page makes: (better, worse) as claimed in its text
@@ -208,8 +208,8 @@ def transfer_words(results: dict) -> str:
     """
     if not results['jitter']:
         return 'not shifted'
-    teacher = {'exact': "the teacher's logits computed for every shifted batch",
-               'cached': "the teacher's cached logits of the unshifted digits"}[results['teacher_outputs']]
+    teacher = {'per-batch': "the teacher's logits computed for every shifted batch",
+               'cached': "the teacher's cached logits of the unshifted digits"}[results['teacher_logits']]
     return f'shifted by up to two pixels, {teacher}'
 
 
@@ -275,31 +275,41 @@ def plot(results: dict, outputs: Outputs):
     save_svg(figure, outputs.images_dir / 'omitted_class.svg')
 
 
-def main(argv: list[str] | None = None) -> dict:
+def measure(args, data, runs) -> dict:
     """
-    ### Run every seed, then write the JSON, the plot and the results block
+    ### Every seed's teacher and students, then the comparisons
     """
-    started = time.perf_counter()
-    parser = arguments('omitted_class', 'Distil a student that never sees a 3.', seeds=[0, 1, 2, 3, 4], epochs=STUDENT_EPOCHS,
-                       teacher_epochs=TEACHER_EPOCHS, temperature=DistillationConfigs.temperature, teacher_outputs='exact')
-    parser.add_argument('--max-bias', type=float, default=10.0,
+    per_seed = {str(seed): run_seed(data, seed, args, runs) for seed in args.seeds}
+    return {'seeds': args.seeds, 'omitted': OMITTED, 'target_share': TARGET_SHARE, 'epochs': args.epochs,
+            'teacher_epochs': args.teacher_epochs, 'temperature': args.temperature,
+            'alpha': DistillationConfigs.alpha, 'jitter': args.jitter, 'teacher_logits': args.teacher_logits,
+            'test_examples': len(data.test_labels), 'per_seed': per_seed,
+            'summary': summarize(per_seed), 'comparisons': compare(per_seed, len(data.test_labels))}
+
+
+def options(parser: argparse.ArgumentParser):
+    """
+    ### The page's own options
+    """
+    parser.add_argument('--max-bias', type=non_negative_float, default=10.0,
                         help='largest bias shift drawn in the curve (default: 10)')
     parser.add_argument('--jitter', action=argparse.BooleanOptionalAction, default=True,
                         help='shift every transfer batch by up to two pixels, for both students '
                              '(default: on; --no-jitter trains on the digits as they are)')
-    args = parser.parse_args(argv)
-    data, logs_dir = setup(args)
-    per_seed = {str(seed): run_seed(data, seed, args, logs_dir) for seed in args.seeds}
-    results = {'page': 'omitted_class', 'seeds': args.seeds, 'omitted': OMITTED,
-               'target_share': TARGET_SHARE, 'epochs': args.epochs, 'teacher_epochs': args.teacher_epochs,
-               'temperature': args.temperature, 'alpha': DistillationConfigs.alpha,
-               'jitter': args.jitter, 'teacher_outputs': args.teacher_outputs,
-               'test_examples': len(data.test_labels), 'per_seed': per_seed,
-               'summary': summarize(per_seed), 'comparisons': compare(per_seed, len(data.test_labels)),
-               **run_record('omitted_class', argv, started)}
-    return run_page('omitted_class', results, results_markdown, plot, args.output_dir, args.publish)
+
+
+PAGE = Page('omitted_class', 'Distil a student that never sees a 3.', data='mnist5k',
+            defaults=dict(seeds=[0, 1, 2, 3, 4], epochs=STUDENT_EPOCHS, teacher_epochs=TEACHER_EPOCHS,
+                          temperature=DistillationConfigs.temperature, teacher_logits='per-batch'),
+            options=options)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """
+    ### Run every seed, then write the JSON, the plot and the results block
+    """
+    return PAGE.main(argv, measure, results_markdown, plot)
 
 
 if __name__ == '__main__':
-    main()
-    sys.exit(0)
+    run_command(main)

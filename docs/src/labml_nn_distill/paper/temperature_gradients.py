@@ -76,16 +76,14 @@ The measured numbers are in the [results page](results.md); the plot:
 """
 
 import math
-import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
 from labml_nn_distill import distillation_loss
-from labml_nn_distill.engineering.report import (Outputs, html_table, mean_sd, pyplot, run_page, run_record,
-                                                 save_svg)
-from labml_nn_distill.paper import arguments
+from labml_nn_distill.engineering.command import run_command
+from labml_nn_distill.engineering.report import Outputs, html_table, mean_sd, pyplot, save_svg
+from labml_nn_distill.paper import Page
 
 # Temperatures at which we measure: powers of two from 1 to 128
 TEMPERATURES = [2.0 ** k for k in range(8)]
@@ -151,7 +149,7 @@ def relative_error(approximation: torch.Tensor, exact: torch.Tensor) -> float:
     return ((approximation - exact).norm() / exact.norm()).item()
 
 
-def measure(seed: int) -> dict:
+def measure_seed(seed: int) -> dict:
     """
     ### Every measurement for one seed's logits, at every temperature
     """
@@ -259,24 +257,27 @@ def plot(results: dict, outputs: Outputs):
     save_svg(figure, outputs.images_dir / 'temperature_gradients.svg')
 
 
+def measure(args, data, runs) -> dict:
+    """
+    ### Every seed's measurements
+    """
+    per_seed = [measure_seed(seed) for seed in args.seeds]
+    return {'seeds': args.seeds, 'per_seed': per_seed, 'summary': summarize(per_seed),
+            'batch_size': BATCH_SIZE, 'n_classes': N_CLASSES, 'logit_scale': LOGIT_SCALE}
+
+
+# This page trains nothing: of the options every page has, only `--seeds`, `--threads` and
+# `--output-dir` (and `--publish`) matter here
+PAGE = Page('temperature_gradients', 'Check the soft-target gradient identities with autograd.', data=None,
+            defaults=dict(seeds=[0, 1, 2]))
+
+
 def main(argv: list[str] | None = None) -> dict:
     """
     ### Measure for every seed, then write the JSON, the plot and the results block
-
-    This page trains nothing: of the options every page has, only `--seeds` and
-    `--output-dir` matter here.
     """
-    started = time.perf_counter()
-    parser = arguments('temperature_gradients', 'Check the soft-target gradient identities with autograd.',
-                       seeds=[0, 1, 2])
-    args = parser.parse_args(argv)
-    per_seed = [measure(seed) for seed in args.seeds]
-    results = {'page': 'temperature_gradients', 'seeds': args.seeds, 'per_seed': per_seed,
-               'summary': summarize(per_seed), 'batch_size': BATCH_SIZE, 'n_classes': N_CLASSES,
-               'logit_scale': LOGIT_SCALE, **run_record('temperature_gradients', argv, started)}
-    return run_page('temperature_gradients', results, results_markdown, plot, args.output_dir, args.publish)
+    return PAGE.main(argv, measure, results_markdown, plot)
 
 
 if __name__ == '__main__':
-    main()
-    sys.exit(0)
+    run_command(main)

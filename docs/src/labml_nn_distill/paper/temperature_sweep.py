@@ -33,9 +33,9 @@ wall time head its block on the [results page](results.html).
 
 What it showed, over five seeds: the validation digits choose $T = 20$, the paper's
 choice, tied with $T = 8$ (ties go to the higher temperature). Every temperature from 2 up
-beats the baseline. Against label smoothing, a control the paper does not run, only
-$T = 1$ differs beyond the noise, and it loses; from $T = 2$ to $T = 20$ the distilled
-students and label smoothing are within the noise of each other. So on these 3,500 digits
+[beats](comparing.html) the baseline. Against label smoothing, a control the paper does not
+run, only $T = 1$ differs beyond the noise, and it loses; from $T = 2$ to $T = 20$ the
+distilled students and label smoothing are [within the noise](comparing.html) of each other. So on these 3,500 digits
 the sweep cannot tell the teacher's similarities apart from a uniform softening of the
 labels; the [omitted-class](omitted_class.html) and [transfer-set](transfer_sets.html)
 pages test what only a teacher can pass on. `tests/test_distill_paper_results.py` checks
@@ -45,49 +45,49 @@ each interval:
 ![Test errors against temperature](images/temperature_sweep.svg)
 """
 
-import sys
-import time
 from dataclasses import replace
 
 from labml_nn_distill import DistillationConfigs
-from labml_nn_distill.engineering.options import valid_temperature
-from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, paired_bootstrap,
-                                                 pyplot, run_page, run_record, save_svg, verdict)
-from labml_nn_distill.paper import (STUDENT_EPOCHS, TEACHER_EPOCHS, arguments, fewest_on_validation, setup,
-                                    trained_teacher)
+from labml_nn_distill.engineering.command import run_command
+from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg
+from labml_nn_distill.paper import (STUDENT_EPOCHS, TEACHER_EPOCHS, Page, embedded_teacher, fewest_on_validation,
+                                    student_name)
+from labml_nn_distill.paper.comparing import paired_bootstrap, verdict
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import LABEL_SMOOTHING, TrainConfigs, mistakes, train
+from labml_nn_distill.train import LABEL_SMOOTHING, TrainConfigs, mistakes
 
 # The temperatures of the sweep
 TEMPERATURES = [1.0, 2.0, 4.0, 8.0, 16.0, 20.0]
 
 
-def run_seed(data, seed: int, args, logs_dir) -> dict:
+def run_seed(data, seed: int, args, runs) -> dict:
     """
     ### Baseline, label smoothing and one distilled student per temperature, for one seed
 
-    Returns the test errors of each, keyed `baseline`, `label_smoothing` and `T=<t>`, their
+    Returns the test errors of each, named `baseline`, `label_smoothing` and `T=<t>`, their
     validation errors, and which test digits each got wrong.
     """
-    teacher, teacher_run = trained_teacher(data, seed, args.teacher_epochs, logs_dir)
+    teacher, teacher_run = embedded_teacher(data, runs, seed, args.teacher_epochs)
     student = TrainConfigs(epochs=args.epochs, seed=seed)
     extra = {'study_seed': seed, 'page': 'temperature_sweep'}
-    errors, valid, wrong = {'teacher': teacher_run['test_errors']}, {}, {}
+    errors, valid, wrong = {'teacher': teacher_run.test_errors}, {}, {}
 
-    def run(name: str, configs: TrainConfigs, experiment: str, **teacher_options):
+    def run(name: str, key: dict, configs: TrainConfigs, experiment: str, **teacher_options):
         model = MnistStudent()
-        result = train(model, data, configs, experiment, logs_dir=logs_dir, extra_configs=extra, **teacher_options)
+        result = runs.train({'seed': seed, **key}, model, data, configs, experiment, extra=extra, **teacher_options)
         errors[name], valid[name] = result.test_errors, result.history[-1]['valid_errors']
         wrong[name] = mistakes(model, data)
 
     # The two controls: hard labels, and labels smoothed by $\epsilon$
-    run('baseline', student, 'mnist5k_sweep_baseline')
-    run('label_smoothing', replace(student, label_smoothing=LABEL_SMOOTHING), 'mnist5k_sweep_label_smoothing')
+    run('baseline', {'model': 'baseline'}, student, 'mnist5k_sweep_baseline')
+    run('label_smoothing', {'model': 'label_smoothing'}, replace(student, label_smoothing=LABEL_SMOOTHING),
+        'mnist5k_sweep_label_smoothing')
     # A distilled student per temperature, same initial weights and batch order
-    extra = {**extra, 'teacher_run': teacher_run['uuid']}
+    extra = {**extra, 'teacher_run': teacher_run.uuid}
     for temperature in args.temperatures:
         configs = replace(student, distillation=DistillationConfigs(temperature=temperature))
-        run(f'T={temperature:g}', configs, 'mnist5k_sweep_distilled', teacher=teacher)
+        run(student_name(temperature), {'temperature': temperature}, configs, 'mnist5k_sweep_distilled',
+            teacher=teacher)
     return {**errors, 'valid': valid, 'wrong': wrong}
 
 
@@ -95,7 +95,7 @@ def summarize(per_seed: dict, temperatures: list[float]) -> dict:
     r"""
     ### Mean $\pm$ sd of test errors per model, and the paired difference from label smoothing
     """
-    names = ['teacher', 'baseline', 'label_smoothing', *[f'T={t:g}' for t in temperatures]]
+    names = ['teacher', 'baseline', 'label_smoothing', *[student_name(t) for t in temperatures]]
     summary = {}
     for name in names:
         errors = [per_seed[seed][name] for seed in per_seed]
@@ -106,40 +106,44 @@ def summarize(per_seed: dict, temperatures: list[float]) -> dict:
     return summary
 
 
-def choose_temperature(summary: dict, temperatures: list[float]) -> str:
+def chosen_temperature(summary: dict, temperatures: list[float]) -> float:
     """
     ### The temperature with the fewest mean validation errors over the seeds
     """
-    return f'T={fewest_on_validation({t: summary[f"T={t:g}"]["valid_errors"][0] for t in temperatures}):g}'
+    return fewest_on_validation({t: summary[student_name(t)]['valid_errors'][0] for t in temperatures})
 
 
-def compare(per_seed: dict, temperatures: list[float], chosen: str, n_examples: int) -> dict:
+def compare(per_seed: dict, temperatures: list[float], chosen: float, n_examples: int) -> dict:
     """
     ### Paired bootstrap of each distilled student against both controls, and of the chosen $T$ against the others
     """
     def wrong(name):
         return [per_seed[seed]['wrong'][name] for seed in per_seed]
 
-    pairs = [(f'T={t:g}', control) for t in temperatures for control in ('baseline', 'label_smoothing')]
-    pairs += [(chosen, f'T={t:g}') for t in temperatures if f'T={t:g}' != chosen]
+    pairs = [(student_name(t), control) for t in temperatures for control in ('baseline', 'label_smoothing')]
+    pairs += [(student_name(chosen), student_name(t)) for t in temperatures if t != chosen]
     return {f'{a} vs {b}': paired_bootstrap(wrong(a), wrong(b), n_examples) for a, b in pairs}
 
 
-def name_of(name: str) -> str:
-    return {'baseline': 'the baseline', 'label_smoothing': 'label smoothing'}.get(
-        name, f'distillation at {name.replace("=", " = ")}')
+def label(name: str, temperatures: list[float]) -> str:
+    """
+    ### How the sentences name a model
+    """
+    named = {'baseline': 'the baseline', 'label_smoothing': 'label smoothing',
+             **{student_name(t): f'distillation at T = {t:g}' for t in temperatures}}
+    return named[name]
 
 
 def comparison_sentences(results: dict) -> list[str]:
     """
     ### The claims of the page, each worded as its interval allows
     """
-    chosen = results['chosen']
-    sentences = [verdict(results['comparisons'][f'T={t:g} vs label_smoothing'], name_of(f'T={t:g}'), 'label smoothing')
-                 for t in results['temperatures']]
+    temperatures, chosen = results['temperatures'], results['chosen']
+    sentences = [verdict(results['comparisons'][f'{student_name(t)} vs label_smoothing'],
+                         label(student_name(t), temperatures), 'label smoothing') for t in temperatures]
     # In the order of the temperatures, not of the JSON's (sorted) keys
-    sentences += [verdict(results['comparisons'][f'{chosen} vs T={t:g}'], name_of(chosen), name_of(f'T={t:g}'))
-                  for t in results['temperatures'] if f'T={t:g}' != chosen]
+    sentences += [verdict(results['comparisons'][f'{chosen} vs {student_name(t)}'], label(chosen, temperatures),
+                          label(student_name(t), temperatures)) for t in temperatures if student_name(t) != chosen]
     return sentences
 
 
@@ -156,10 +160,11 @@ def results_markdown(results: dict) -> str:
     def fewer(name):
         return format_mean_sd(*summary[name]['fewer_than_label_smoothing'], n, single_digits=0, sign='+')
 
-    names = ['teacher', 'baseline', 'label_smoothing', *[f'T={t:g}' for t in results['temperatures']]]
+    names = ['teacher', 'baseline', 'label_smoothing', *[student_name(t) for t in results['temperatures']]]
     labels = {'teacher': 'teacher', 'baseline': 'baseline student (labels)',
-              'label_smoothing': f'label smoothing ε = {results["label_smoothing"]:g}'}
-    rows = [[labels.get(name, f'distilled, {name.replace("=", " = ")}'),
+              'label_smoothing': f'label smoothing ε = {results["label_smoothing"]:g}',
+              **{student_name(t): f'distilled, T = {t:g}' for t in results['temperatures']}}
+    rows = [[labels[name],
              '' if name == 'teacher' else format_mean_sd(*summary[name]['valid_errors'], n, single_digits=0),
              errors(name), '' if name == 'teacher' else fewer(name)] for name in names]
     return '\n'.join([
@@ -175,8 +180,8 @@ def results_markdown(results: dict) -> str:
         '',
         html_table(['model', 'validation errors', 'test errors', 'fewer test errors than label smoothing'], rows),
         '',
-        f'Validation chooses {results["chosen"].replace("=", " = ")}. Paired over seeds and test digits '
-        f'([how](../engineering/report.html#comparing-two-models)):',
+        f'Validation chooses {label(results["chosen"], results["temperatures"]).removeprefix("distillation at ")}. '
+        f'Paired over seeds and test digits ([how](comparing.html)):',
         '',
         '\n'.join(f'* {sentence}' for sentence in comparison_sentences(results)) + '.',
         '',
@@ -192,8 +197,8 @@ def plot(results: dict, outputs: Outputs):
     figure, axes = plt.subplots(figsize=(7, 4.5))
     summary, temperatures = results['summary'], results['temperatures']
     # The distilled students, mean over seeds with the standard deviation as error bars
-    axes.errorbar(temperatures, [summary[f'T={t:g}']['errors'][0] for t in temperatures],
-                  yerr=[summary[f'T={t:g}']['errors'][1] for t in temperatures],
+    axes.errorbar(temperatures, [summary[student_name(t)]['errors'][0] for t in temperatures],
+                  yerr=[summary[student_name(t)]['errors'][1] for t in temperatures],
                   fmt='o-', color='tab:green', capsize=4, label='distilled student')
     # The controls as horizontal lines with a band of one standard deviation
     for name, color in (('baseline', 'tab:blue'), ('label_smoothing', 'tab:orange'), ('teacher', 'black')):
@@ -210,30 +215,32 @@ def plot(results: dict, outputs: Outputs):
     save_svg(figure, outputs.images_dir / 'temperature_sweep.svg')
 
 
+def measure(args, data, runs) -> dict:
+    """
+    ### Every seed's students, then the choice of $T$ on validation and the comparisons
+    """
+    per_seed = {str(seed): run_seed(data, seed, args, runs) for seed in args.seeds}
+    summary = summarize(per_seed, args.temperatures)
+    chosen = chosen_temperature(summary, args.temperatures)
+    return {'seeds': args.seeds, 'temperatures': args.temperatures,
+            'epochs': args.epochs, 'teacher_epochs': args.teacher_epochs, 'alpha': DistillationConfigs.alpha,
+            'label_smoothing': LABEL_SMOOTHING, 'train_examples': len(data.train_labels),
+            'valid_examples': len(data.valid_labels), 'test_examples': len(data.test_labels),
+            'per_seed': per_seed, 'summary': summary, 'chosen': student_name(chosen),
+            'comparisons': compare(per_seed, args.temperatures, chosen, len(data.test_labels))}
+
+
+PAGE = Page('temperature_sweep', 'Distil the student at several temperatures.', data='mnist5k',
+            defaults=dict(seeds=[0, 1, 2, 3, 4], epochs=STUDENT_EPOCHS, teacher_epochs=TEACHER_EPOCHS,
+                          temperatures=TEMPERATURES))
+
+
 def main(argv: list[str] | None = None) -> dict:
     """
     ### Run the sweep for every seed, then write the JSON, the plot and the results block
     """
-    started = time.perf_counter()
-    parser = arguments('temperature_sweep', 'Distil the student at several temperatures.',
-                       seeds=[0, 1, 2, 3, 4], epochs=STUDENT_EPOCHS, teacher_epochs=TEACHER_EPOCHS)
-    parser.add_argument('--temperatures', type=valid_temperature, nargs='+', default=TEMPERATURES,
-                        help='temperatures of the distilled students (default: 1 2 4 8 16 20)')
-    args = parser.parse_args(argv)
-    data, logs_dir = setup(args)
-    per_seed = {str(seed): run_seed(data, seed, args, logs_dir) for seed in args.seeds}
-    summary = summarize(per_seed, args.temperatures)
-    chosen = choose_temperature(summary, args.temperatures)
-    results = {'page': 'temperature_sweep', 'seeds': args.seeds, 'temperatures': args.temperatures,
-               'epochs': args.epochs, 'teacher_epochs': args.teacher_epochs, 'alpha': DistillationConfigs.alpha,
-               'label_smoothing': LABEL_SMOOTHING, 'train_examples': len(data.train_labels),
-               'valid_examples': len(data.valid_labels), 'test_examples': len(data.test_labels),
-               'per_seed': per_seed, 'summary': summary, 'chosen': chosen,
-               'comparisons': compare(per_seed, args.temperatures, chosen, len(data.test_labels)),
-               **run_record('temperature_sweep', argv, started)}
-    return run_page('temperature_sweep', results, results_markdown, plot, args.output_dir, args.publish)
+    return PAGE.main(argv, measure, results_markdown, plot)
 
 
 if __name__ == '__main__':
-    main()
-    sys.exit(0)
+    run_command(main)

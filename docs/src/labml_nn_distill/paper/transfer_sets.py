@@ -37,25 +37,26 @@ much of it. The paper chose its shift "to optimize test performance". We choose 
 validation digits, from a grid, and only report the test errors it gives.
 
 Each comparison on the results page says whether the difference is larger than the noise
-of the seeds and the 10,000 test digits ([how](../engineering/report.html#comparing-two-models)).
+of the seeds and the 10,000 test digits ([how](comparing.html)).
 The measured numbers are on the [results page](results.html#small-and-one-sided-transfer-sets).
 """
 
-import sys
-import time
+import argparse
 from dataclasses import replace
-from pathlib import Path
 
 import torch
 
 from labml_nn_distill import DistillationConfigs
 from labml_nn_distill.dataset import ImageData
-from labml_nn_distill.engineering import UserError
-from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, paired_bootstrap,
-                                                 pyplot, run_page, run_record, save_svg, verdict)
-from labml_nn_distill.paper.mnist import STUDENT, TEACHER, PaperTeacher, mnist_arguments, mnist_setup, required_teacher
+from labml_nn_distill.engineering.command import run_command
+from labml_nn_distill.engineering.options import positive_int
+from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg
+from labml_nn_distill.large import PaperTeacher
+from labml_nn_distill.paper import Page
+from labml_nn_distill.paper.comparing import paired_bootstrap, verdict
+from labml_nn_distill.paper.mnist import STUDENT, TEACHER, paper_teacher
 from labml_nn_distill.small import MnistStudent
-from labml_nn_distill.train import mistakes, predict, train
+from labml_nn_distill.train import mistakes, predict
 
 # The paper's numbers: speech frame accuracy (%) on 3 % of the data, and MNIST test errors (%) with 7s and 8s
 PAPER = {'full_hard': 58.9, 'small_hard': 44.5, 'small_soft': 57.0,
@@ -109,7 +110,7 @@ def wrong_of(errors: torch.Tensor) -> list[int]:
     return errors.nonzero().squeeze(1).tolist()
 
 
-def run_seed(data: ImageData, teacher: PaperTeacher, seed: int, args, logs_dir: Path) -> dict:
+def run_seed(data: ImageData, teacher: PaperTeacher, seed: int, args, runs) -> dict:
     """
     ### The small transfer set, hard and soft, and the 7s-and-8s transfer set, for one seed
     """
@@ -121,8 +122,8 @@ def run_seed(data: ImageData, teacher: PaperTeacher, seed: int, args, logs_dir: 
     for name, teacher_or_none in (('small_hard', None), ('small_soft', teacher)):
         configs = replace(distilled, epochs=args.small_epochs)
         model = MnistStudent()
-        result = train(model, small, configs, 'mnist_paper_small_transfer', teacher=teacher_or_none,
-                       logs_dir=logs_dir, extra_configs={**extra, 'model_name': name})
+        result = runs.train({'seed': seed, 'model': name}, model, small, configs, 'mnist_paper_small_transfer',
+                            teacher=teacher_or_none, extra={**extra, 'model_name': name})
         history = result.history
         stop = min(history, key=lambda h: (h['valid_errors'], h['epoch']))
         results[name] = {'test_errors': result.test_errors, 'valid_errors': history[-1]['valid_errors'],
@@ -133,8 +134,8 @@ def run_seed(data: ImageData, teacher: PaperTeacher, seed: int, args, logs_dir: 
     # Only the 7s and 8s: soft targets are all the student learns about the other digits
     one_sided = subset(data, (data.train_labels == SEEN[0]) | (data.train_labels == SEEN[1]))
     model = MnistStudent()
-    train(model, one_sided, replace(distilled, epochs=args.epochs), 'mnist_paper_sevens_eights',
-          teacher=teacher, logs_dir=logs_dir, extra_configs={**extra, 'model_name': 'sevens_eights'})
+    runs.train({'seed': seed, 'model': 'sevens_eights'}, model, one_sided, replace(distilled, epochs=args.epochs),
+               'mnist_paper_sevens_eights', teacher=teacher, extra={**extra, 'model_name': 'sevens_eights'})
     shift = best_shift(predict(model, data, data.valid_images), data.valid_labels)
     test_logits = predict(model, data, data.test_images)
     before, after = (shifted_errors(test_logits, data.test_labels, s) for s in (0.0, shift))
@@ -249,31 +250,38 @@ def plot(results: dict, outputs: Outputs):
     save_svg(figure, outputs.images_dir / 'transfer_sets.svg')
 
 
+def measure(args, data, runs) -> dict:
+    """
+    ### Both experiments for every seed, on the MNIST page's teacher
+    """
+    teacher, teacher_run = paper_teacher(data, runs, 0, args.teacher_epochs, trains=False)
+    per_seed = {str(seed): run_seed(data, teacher, seed, args, runs) for seed in args.seeds}
+    return {'seeds': args.seeds, 'epochs': args.epochs, 'small_epochs': args.small_epochs,
+            'temperature': args.temperature, 'alpha': DistillationConfigs.alpha, 'share': SHARE,
+            'shifts': SHIFTS, 'teacher_run': teacher_run.uuid, 'paper': PAPER, 'test_examples': len(data.test_labels),
+            'per_seed': per_seed, 'summary': summarize(per_seed), 'comparisons': compare(per_seed, len(data.test_labels))}
+
+
+def options(parser: argparse.ArgumentParser):
+    """
+    ### The page's own option: the length of training on the small transfer set
+    """
+    parser.add_argument('--small-epochs', type=positive_int, default=SMALL_EPOCHS,
+                        help=f'epochs on the {100 * SHARE:g} %% transfer set (default: {SMALL_EPOCHS})')
+
+
+PAGE = Page('transfer_sets', 'Small and one-sided transfer sets on the full MNIST.', data='mnist',
+            defaults=dict(seeds=[0, 1, 2], epochs=STUDENT.epochs, teacher_epochs=TEACHER.epochs,
+                          temperature=TEMPERATURE),
+            options=options)
+
+
 def main(argv: list[str] | None = None) -> dict:
     """
     ### Both experiments for every seed, then the JSON, the plot and the results block
     """
-    started = time.perf_counter()
-    parser = mnist_arguments('transfer_sets', 'Small and one-sided transfer sets on the full MNIST.',
-                       seeds=[0, 1, 2], epochs=STUDENT.epochs, teacher_epochs=TEACHER.epochs)
-    parser.add_argument('--small-epochs', type=int, default=SMALL_EPOCHS,
-                        help=f'epochs on the {100 * SHARE:g} %% transfer set (default: {SMALL_EPOCHS})')
-    parser.add_argument('--temperature', type=float, default=TEMPERATURE, help='distillation temperature (default: 20)')
-    args = parser.parse_args(argv)
-    data, logs_dir = mnist_setup(args)
-    teacher_run, teacher = required_teacher(logs_dir, args.teacher_epochs)
-    per_seed = {str(seed): run_seed(data, teacher, seed, args, logs_dir) for seed in args.seeds}
-    results = {'page': 'transfer_sets', 'seeds': args.seeds, 'epochs': args.epochs, 'small_epochs': args.small_epochs,
-               'temperature': args.temperature, 'alpha': DistillationConfigs.alpha, 'share': SHARE,
-               'shifts': SHIFTS, 'teacher_run': teacher_run, 'paper': PAPER, 'test_examples': len(data.test_labels),
-               'per_seed': per_seed, 'summary': summarize(per_seed),
-               'comparisons': compare(per_seed, len(data.test_labels)), **run_record('transfer_sets', argv, started)}
-    return run_page('transfer_sets', results, results_markdown, plot, args.output_dir, args.publish)
+    return PAGE.main(argv, measure, results_markdown, plot)
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except UserError as error:
-        raise SystemExit(f'error: {error}')
-    sys.exit(0)
+    run_command(main)

@@ -1,0 +1,94 @@
+r"""
+---
+title: What "beats" means
+summary: >
+  When the results say that one model beats another, and when they say "within the noise":
+  a paired bootstrap over seeds and test digits, and the one rule that words every comparison.
+---
+
+# What "beats" means
+
+Two students of the same seed make, say, 41 and 37 errors on the 1,000 test digits. Is the
+second better? Maybe: or maybe another seed, or another thousand digits, would reverse the
+order. A sentence on these pages says "beats" only when the difference is larger than that
+noise, and "within the noise" otherwise; this page says how that is decided, so that a reader
+can check every such sentence, and it is the only place where that is decided.
+
+There are two sources of noise, and the comparison resamples both:
+
+* **the seeds**: a seed fixes the initial weights, the batch order and the augmentation; the
+  pages train every model with several seeds;
+* **the test digits**: they are a sample of all the digits the models could be shown.
+
+The comparison is *paired*. Models A and B of the same seed start from the same weights and
+see the same batches, and they are tested on the same digits, so we look at the digits one
+by one: where both are wrong or both are right, the digit says nothing about which is better;
+it counts only where exactly one of them is wrong. That removes most of the noise that two
+unpaired error counts would carry.
+
+Each page records, for every model and seed, *which* test digits it got wrong, so that any
+comparison can be made again from the committed JSON.
+"""
+
+import numpy as np
+
+
+# ## Comparing two models
+#
+# "Student A beats student B" is a claim about more digits and more seeds than we ran. Each
+# page records, for every model and seed, *which* test digits it got wrong. A and B of the same
+# seed started from the same weights and saw the same batches, so their difference is paired:
+# we resample the seeds, and the test digits, with replacement, 10,000 times, and take the
+# middle 95 % of the resampled mean difference in errors as the interval. A page writes
+# "beats" only when that interval excludes 0, and "within the noise" otherwise.
+
+# Resamples of the paired bootstrap, and the seed of its generator (the interval is deterministic)
+BOOTSTRAP_RESAMPLES = 10_000
+BOOTSTRAP_SEED = 0
+
+
+def paired_bootstrap(wrong_a: list[list[int]], wrong_b: list[list[int]], n_examples: int,
+                     resamples: int = BOOTSTRAP_RESAMPLES) -> dict:
+    """
+    ### Mean over seeds of (errors of B − errors of A), with its 95 % bootstrap interval
+
+    `wrong_a[s]` lists the test examples model A got wrong with seed `s`, likewise `wrong_b`.
+    Positive means A makes fewer errors than B.
+    """
+    n_seeds = len(wrong_a)
+    assert n_seeds == len(wrong_b) and n_seeds > 0
+    # `difference[s, i]`: 1 where only B is wrong, -1 where only A is, 0 where both or neither
+    difference = np.zeros((n_seeds, n_examples))
+    for seed, (a, b) in enumerate(zip(wrong_a, wrong_b)):
+        np.add.at(difference[seed], np.asarray(b, dtype=np.int64), 1.0)
+        np.subtract.at(difference[seed], np.asarray(a, dtype=np.int64), 1.0)
+    generator = np.random.default_rng(BOOTSTRAP_SEED)
+    estimates = []
+    # In chunks, so that 10,000 resamples of 10,000 digits stay small in memory
+    for start in range(0, resamples, 500):
+        size = min(500, resamples - start)
+        # How often each seed and each example is drawn in each resample
+        seeds = generator.multinomial(n_seeds, [1 / n_seeds] * n_seeds, size=size)
+        examples = generator.multinomial(n_examples, [1 / n_examples] * n_examples, size=size)
+        estimates.append(((seeds @ difference) * examples).sum(1) / n_seeds)
+    low, high = np.quantile(np.concatenate(estimates), [0.025, 0.975])
+    return {'difference': float(difference.sum() / n_seeds), 'low': float(low), 'high': float(high)}
+
+
+def verdict(comparison: dict, better: str, worse: str, link: str | None = 'comparing.html') -> str:
+    """
+    ### The sentence a comparison allows: "beats" or "within the noise", told from the side of the one with fewer errors
+
+    Its verdict links to `link`, this page, so that a reader of any "beats" can find what it
+    means; `None` leaves the words plain.
+    """
+    difference, low, high = comparison['difference'], comparison['low'], comparison['high']
+    if difference < 0:
+        # Told from the side of the one that made fewer errors
+        better, worse, difference, low, high = worse, better, -difference, -high, -low
+    interval = f'{difference:.1f} fewer errors, 95 % interval {low:+.1f} to {high:+.1f}'
+    beats, noise = ('beats', 'within the noise') if link is None else (
+        f'[beats]({link})', f'[within the noise]({link})')
+    if low > 0:
+        return f'{better} {beats} {worse} ({interval})'
+    return f'{better} and {worse} are {noise} of each other ({interval})'
