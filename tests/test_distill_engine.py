@@ -233,9 +233,15 @@ def test_sigterm_while_main_runs_exits_with_143_and_the_handler_is_put_back(fres
     assert signal.getsignal(signal.SIGTERM) is previous
 
 
-def test_memory_running_out_exits_with_3_and_advice_from_the_parsed_sizes(fresh_command, monkeypatch, capsys):
-    monkeypatch.setattr(options, '_last_parsed', argparse.Namespace(batch_size=256, eval_batch_size=400))
-    assert exit_status(ended_by(MemoryError())) == 3
+def test_memory_running_out_exits_with_3_and_advice_from_the_parsed_sizes(fresh_command, capsys):
+    def main(argv):
+        # The command parses its options, then memory runs out
+        parser = options.Parser(prog='x')
+        parser.add_argument('--batch-size', type=int)
+        parser.add_argument('--eval-batch-size', type=int)
+        parser.parse_args(['--batch-size', '256', '--eval-batch-size', '400'])
+        raise MemoryError()
+    assert exit_status(main) == 3
     line = one_line(capsys)
     assert line.startswith('error: the CPU memory ran out (MemoryError)')
     assert '--resume UUID --eval-batch-size 100' in line and '--batch-size 128' in line
@@ -442,3 +448,11 @@ def test_the_recorded_command_keeps_what_it_computes_and_drops_resume_with_its_u
     """A results JSON's command can be copied as it is: no uuid of someone else's run in it."""
     from labml_nn_distill.engineering.report import what_it_computes
     assert what_it_computes(argv) == kept
+
+
+def test_the_advice_never_uses_the_options_of_an_earlier_command_of_the_process(fresh_command, capsys):
+    """Two commands in one process (a notebook): the second, failing before it parses, gets generic advice."""
+    options.Parser(prog='x').parse_args([])
+    options._last_parsed.batch_size, options._last_parsed.eval_batch_size = 256, 400
+    assert exit_status(ended_by(MemoryError())) == 3
+    assert '--batch-size 128' not in one_line(capsys)
