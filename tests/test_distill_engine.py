@@ -1,6 +1,5 @@
 """The essay and its engine: who imports whom, `fit` without hooks trains like the run engine,
 one way out of every command, and the runs of one command found again by `--resume`."""
-import argparse
 import ast
 import json
 import os

@@ -3,7 +3,6 @@ torchvision's raw files, read by the data page; and the paper's MNIST page."""
 import gzip
 import hashlib
 import io
-import json
 import pickle
 import subprocess
 import sys

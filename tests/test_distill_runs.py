@@ -361,14 +361,8 @@ def test_finished_run_with_damaged_final_checkpoints_is_written_again_on_resume(
 
 def interrupted_study(tmp_path, monkeypatch, phase: str) -> Path:
     """A tiny study interrupted after the first checkpoint of `phase`; that run's folder."""
-    original_save = Checkpoints.save
-
-    def save_then_stop(self, *args):
-        original_save(self, *args)
-        if self.run_path.parent.name == f'mnist5k_{phase}':
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(Checkpoints, 'save', save_then_stop)
+    from test_distill_engine import stop_after_first_checkpoint_of
+    stop_after_first_checkpoint_of(monkeypatch, phase)
     assert study(tmp_path, '--epochs', '2') == 130
     monkeypatch.undo()
     return run_folder(tmp_path, phase)
