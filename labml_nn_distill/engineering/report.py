@@ -47,6 +47,7 @@ from pathlib import Path
 import torch
 
 from labml_nn_distill.engineering.files import write_atomically, write_json, write_text
+from labml_nn_distill.engineering.options import without_resume
 
 # The paper's wing: the results page, its plots and the JSON files live there
 PAPER = Path(__file__).resolve().parent.parent / 'paper'
@@ -119,16 +120,11 @@ def what_it_computes(argv: list[str]) -> list[str]:
     """
     ### The command's arguments without `WHERE_OPTIONS` (and their values) and `HOW_FLAGS` (and a uuid after `--resume`)
     """
-    kept, arguments = [], iter(argv)
+    kept, arguments = [], iter(without_resume(argv))
     for argument in arguments:
         name = argument.split('=')[0]
         if name in WHERE_OPTIONS and '=' not in argument:
             next(arguments, None)
-        elif argument == '--resume':
-            following = next(arguments, None)
-            if following is not None and following.startswith('-'):
-                kept.extend(what_it_computes([following, *arguments]))
-                break
         elif name not in WHERE_OPTIONS and name not in HOW_FLAGS:
             kept.append(argument)
     return kept

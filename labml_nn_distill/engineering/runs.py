@@ -35,6 +35,7 @@ batch size aside, which changes no number), and the same code, which each run re
 `--allow-code-change`.
 """
 
+import contextlib
 import json
 import re
 import shlex
@@ -52,6 +53,7 @@ from labml_nn_distill.engineering import UserError, distributed, first_line
 from labml_nn_distill.engineering.checkpoint import (MODEL_FILE, STATE_FILE, Checkpoints, first_nonfinite,
                                                      read_checkpoint, save_final, set_aside)
 from labml_nn_distill.engineering.files import CorruptFile, load_torch
+from labml_nn_distill.engineering.options import without_resume
 from labml_nn_distill.engineering.provenance import source_changes
 from labml_nn_distill.engineering.teacher_cache import teacher_outputs
 from labml_nn_distill.train import Hooks, TrainConfigs, evaluate, fit
@@ -160,6 +162,7 @@ def train(model: nn.Module, data: ImageData, configs: TrainConfigs, name: str,
                      final['accuracy'], final['errors'], history)
 
 
+@contextlib.contextmanager
 def started_labml_run(checkpoints: Checkpoints):
     """
     ### Start the labml run at the step the run continues from; the run's lock is released at its end
@@ -170,26 +173,12 @@ def started_labml_run(checkpoints: Checkpoints):
     from labml.internal.experiment import experiment_singleton
     step = checkpoints.resumed_state['step'] if checkpoints.resumed_state else 0
     checkpoints.keep_stale_files()
-    return LockedRun(experiment_singleton().start(global_step=step), checkpoints.lock)
-
-
-class LockedRun:
-    """
-    ### labml's run context, and the run folder's lock released when it ends, however it ends
-    """
-
-    def __init__(self, run, lock):
-        self.run, self.lock = run, lock
-
-    def __enter__(self):
-        return self.run.__enter__()
-
-    def __exit__(self, *error):
-        try:
-            return self.run.__exit__(*error)
-        finally:
-            if self.lock is not None:
-                self.lock.close()
+    try:
+        with experiment_singleton().start(global_step=step):
+            yield
+    finally:
+        if checkpoints.lock is not None:
+            checkpoints.lock.close()
 
 
 def labml_run_path() -> Path:
@@ -349,13 +338,15 @@ class Runs:
         """
         ### The id of the command to resume, and its runs by key
         """
+        # Oldest first, so that of two runs with one key (two resumes at once) the latest wins
+        recorded = [(path.parent, stored_configs(path.parent)) for path in
+                    sorted(self.logs_dir.glob('*/*/configs.yaml'), key=lambda path: path.stat().st_mtime)]
         if resume == 'last':
-            latest = max(((path.stat().st_mtime, path.parent) for path in self.logs_dir.glob('*/*/configs.yaml')
-                          if stored_configs(path.parent).get('command') == self.command), default=None)
-            if latest is None:
+            mine = [run_path for run_path, configs in recorded if configs.get('command') == self.command]
+            if not mine:
                 raise UserError(f'--resume: there is no run of {self.command} under {self.logs_dir} to resume; '
                                 f'run the command without --resume to start it.')
-            run_path = latest[1]
+            run_path = mine[-1]
         else:
             run_path = find_run(self.logs_dir, resume, 'to resume. Pass the uuid of a run of this command')
         configs = stored_configs(run_path)
@@ -363,12 +354,8 @@ class Runs:
             raise UserError(f'--resume: run {run_path} was not started by {self.command} '
                             f'(its configs.yaml records command {configs.get("command")!r}); pass the uuid '
                             f'of a run that this command started.')
-        found = {}
-        # Oldest first, so that of two runs with one key (two resumes at once) the latest wins
-        for configs_path in sorted(self.logs_dir.glob('*/*/configs.yaml'), key=lambda path: path.stat().st_mtime):
-            stored = stored_configs(configs_path.parent)
-            if stored.get('study') == configs['study'] and stored.get('run_key'):
-                found[stored['run_key']] = configs_path.parent
+        found = {stored['run_key']: path for path, stored in recorded
+                 if stored.get('study') == configs['study'] and stored.get('run_key')}
         return configs['study'], found
 
     def train(self, key: dict, model: nn.Module, data: ImageData, configs: TrainConfigs, experiment_name: str,
@@ -379,17 +366,16 @@ class Runs:
         With `share`, a finished run of `experiment_name` whose final checkpoint records every
         item of `share` is taken instead of training (the paper's pages share teachers).
         """
-        extra = {**(extra or {}), **(share or {}), 'study': self.id, 'run_key': key_text(key),
-                 'command': self.command}
-        run_path = self.found.get(key_text(key))
+        run_key = key_text(key)
+        extra = {**(extra or {}), **(share or {}), 'study': self.id, 'run_key': run_key, 'command': self.command}
+        run_path = self.found.get(run_key)
         if run_path is None and share is not None:
             run_path = finished_run(self.logs_dir, experiment_name, share)
         if run_path is None:
-            result = train(model, data, configs, experiment_name, teacher=teacher, extra_configs=extra,
-                           on_start=self.uuids.append)
-            return result
+            return train(model, data, configs, experiment_name, teacher=teacher, extra_configs=extra,
+                         on_start=self.uuids.append)
         self.uuids.append(run_path.name)
-        if key_text(key) in self.found:
+        if run_key in self.found:
             self.check_same_run(run_path, {**configs.flat(), **extra})
         return self.finished(run_path, model, data, configs) or self.continued(
             run_path, model, data, configs, experiment_name, teacher, extra)
@@ -503,13 +489,5 @@ def resume_command() -> str | None:
     """
     if _current is None or not _current.uuids:
         return None
-    argv, arguments = [], iter(_current.argv)
-    for argument in arguments:
-        if argument == '--resume':
-            # `--resume` may be followed by a uuid, which the new one replaces
-            following = next(arguments, None)
-            if following is not None and following.startswith('-'):
-                argv.append(following)
-        elif not argument.startswith('--resume='):
-            argv.append(argument)
-    return shlex.join(['python', '-m', _current.command, *argv, '--resume', _current.uuids[0]])
+    return shlex.join(['python', '-m', _current.command, *without_resume(_current.argv), '--resume',
+                       _current.uuids[0]])

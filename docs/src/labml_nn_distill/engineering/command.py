@@ -37,7 +37,7 @@ import sys
 import torch
 
 from labml_nn_distill.dataset import DataError
-from labml_nn_distill.engineering import UserError, distributed
+from labml_nn_distill.engineering import UserError, distributed, first_line, options, runs
 from labml_nn_distill.engineering.files import release_locks
 
 
@@ -68,7 +68,6 @@ def exit_status(main, argv: list[str] | None = None) -> int:
     """
     ### Run `main(argv)`; print one line for each way it can stop; return the exit status
     """
-    from labml_nn_distill.engineering import options, runs
     # What an earlier command in this process parsed and ran is not this one's
     options.forget_parsed()
     runs.forget_runs()
@@ -104,8 +103,7 @@ def how_to_continue() -> str:
     The [run engine](runs.html) remembers the runs of the command in this process, and
     so the command that continues them.
     """
-    from labml_nn_distill.engineering.runs import resume_command
-    command = resume_command()
+    command = runs.resume_command()
     if command is None:
         return 'Nothing was trained yet; run the same command again.'
     return f'The files written so far are whole; continue with: {command}'
@@ -131,10 +129,8 @@ def out_of_memory_advice(error: BaseException) -> str:
     size it may lower is the evaluation batch's. The sizes are the command's, as its
     [options](options.html) parsed them.
     """
-    from labml_nn_distill.engineering.options import last_parsed
-    from labml_nn_distill.engineering.runs import first_line
-    options = vars(last_parsed()) if last_parsed() is not None else {}
-    batch, evaluation = options.get('batch_size'), options.get('eval_batch_size')
+    parsed = vars(options.last_parsed()) if options.last_parsed() is not None else {}
+    batch, evaluation = parsed.get('batch_size'), parsed.get('eval_batch_size')
     where = 'the GPU' if isinstance(error, torch.cuda.OutOfMemoryError) else 'the CPU memory'
     if batch is None or evaluation is None:
         return (f'{where} ran out ({first_line(error)}). Close other programs using it, or run on a '

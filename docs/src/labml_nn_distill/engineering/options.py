@@ -159,6 +159,21 @@ SHARED = {
 }
 
 
+def without_resume(argv: list[str]) -> list[str]:
+    """
+    ### The arguments without `--resume` and the uuid that may follow it
+    """
+    kept, arguments = [], iter(argv)
+    for argument in arguments:
+        if argument == '--resume':
+            following = next(arguments, None)
+            if following is not None and following.startswith('-'):
+                kept.append(following)
+        elif not argument.startswith('--resume='):
+            kept.append(argument)
+    return kept
+
+
 def add_options(parser: argparse.ArgumentParser, default_text: dict | None = None, **defaults):
     """
     ### Add the shared options named by `defaults`, each with the command's default
