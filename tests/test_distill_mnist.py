@@ -169,8 +169,8 @@ def tiny_mnist(tmp_path, monkeypatch):
 
 def page_args(tmp_path, *extra):
     return ['--data-dir', str(tmp_path / 'data'), '--logs-dir', str(tmp_path / 'logs'), '--output-dir',
-            str(tmp_path / 'out'), '--epochs', '1', '--teacher-epochs', '1', '--temperatures', '2', '20',
-            '--tiny-temperatures', '4', *extra]
+            str(tmp_path / 'out'), '--epochs', '1', '--long-epochs', '2', '--teacher-epochs', '1',
+            '--temperatures', '2', '20', '--tiny-temperatures', '4', '--seeds', '0', '1', '--workers', '1', *extra]
 
 
 def test_the_mnist_page_chooses_on_validation_and_resumes_after_a_kill(tiny_mnist, monkeypatch):
@@ -187,25 +187,52 @@ def test_the_mnist_page_chooses_on_validation_and_resumes_after_a_kill(tiny_mnis
     monkeypatch.setattr(runs, 'train', killed_after_two)
     with pytest.raises(KeyboardInterrupt):
         page.main(page_args(tmp_path))
+    # The teacher first, then the students that need no teacher
     assert trained == ['teacher', 'baseline']
-    # The two finished runs, and the command that continues them names one of their uuids
     finished = {path.parents[2].name for path in (tmp_path / 'logs').glob('*/*/checkpoints/*/model.pt')}
     assert len(finished) == 2
-    assert runs.resume_command().split()[-1] in finished and '--resume' in runs.resume_command()
     # A changed option is refused on resume, naming the option and the value it was started with
-    with pytest.raises(UserError, match="was started with seed = 0"):
-        page.main(page_args(tmp_path, '--seed', '1', '--resume'))
+    with pytest.raises(UserError, match="was started with epochs = 1"):
+        page.main(page_args(tmp_path, '--epochs', '3', '--resume'))
     monkeypatch.setattr(runs, 'train', real_train)
     results = page.main(page_args(tmp_path, '--resume'))
     models = results['models']
-    # The teacher and the baseline are the runs of the first command, read back
-    assert {models['teacher']['uuid'], models['baseline']['uuid']} == finished
-    assert set(models) == {'teacher', 'baseline', 'T=2', 'T=20', 'logits', 'tiny_baseline', 'tiny_T=4'}
-    chosen = results['summary']['chosen']
-    assert chosen == min(('T=2', 'T=20'), key=lambda name: (models[name]['valid_errors'], -float(name[2:])))
-    assert results['summary']['ours']['distilled'] == models[chosen]['test_errors']
+    # The teacher and the first baseline are the runs of the first command, read back
+    assert {models['teacher']['seeds']['0']['uuid'], models['baseline']['seeds']['0']['uuid']} == finished
+    assert set(models) == {'teacher', 'baseline', 'T=2', 'T=20', 'T=20@2', 'consistent_T=20@1', 'consistent_T=20@2',
+                           'logits', 'tiny_baseline', 'tiny_T=4'}
+    assert all(set(models[name]['seeds']) == {'0', '1'} for name in models if name != 'teacher')
+    # Every model records the test digits it gets wrong, as many as its test errors
+    for model in models.values():
+        for run in model['seeds'].values():
+            assert len(run['wrong']) == run['test_errors'] and run['wrong'] == sorted(set(run['wrong']))
+    summary = results['summary']
+    candidates = list(results['candidates'])
+    mean = {name: sum(r['valid_errors'] for r in models[name]['seeds'].values()) / 2 for name in candidates}
+    assert mean[summary['chosen']] == min(mean.values())
+    assert summary['ours']['distilled'] == sum(r['test_errors'] for r in models[summary['chosen']]['seeds'].values()) / 2
+    assert set(summary['chosen_by_recipe']) == {'paper', 'consistent'}
+    gap = summary['gap_closed'][summary['chosen']]
+    assert gap['low'] <= gap['mean'] <= gap['high'] or gap['mean'] != gap['mean']
+    # The JSON records the protocol's digest and the code that computed it
+    assert len(results['protocol_sha256']) == 64 and results['code']['files']['paper/mnist.py']
     block = (tmp_path / 'out' / 'results.md').read_text()
     assert "## The paper's MNIST experiment" in block and (tmp_path / 'out' / 'images' / 'mnist.svg').exists()
+    assert 'McNemar' in block and '2 seeds' in block
+
+
+def test_the_mnist_page_gives_the_same_models_with_two_workers(tiny_mnist):
+    """Each model trains in one process with one thread, whichever worker takes it."""
+    one = page.main(page_args(tiny_mnist, '--tiny-temperatures', '4', '--seeds', '0'))
+    two = page.main(['--data-dir', str(tiny_mnist / 'data'), '--logs-dir', str(tiny_mnist / 'logs2'),
+                     '--output-dir', str(tiny_mnist / 'out2'), '--epochs', '1', '--long-epochs', '2',
+                     '--teacher-epochs', '1', '--temperatures', '2', '20', '--tiny-temperatures', '4',
+                     '--seeds', '0', '--workers', '2'])
+    for name, model in one['models'].items():
+        for seed, run in model['seeds'].items():
+            other = two['models'][name]['seeds'][seed]
+            assert (run['test_curve'], run['wrong']) == (other['test_curve'], other['wrong']), name
+    assert two['timing']['workers'] == 2 and two['timing']['peak_rss_mib'] > 0
 
 
 def test_the_other_full_mnist_pages_name_the_command_that_trains_their_teacher(tiny_mnist):

@@ -30,6 +30,8 @@ Each page records, for every model and seed, *which* test digits it got wrong, s
 comparison can be made again from the committed JSON.
 """
 
+import math
+
 import numpy as np
 
 
@@ -92,3 +94,63 @@ def verdict(comparison: dict, better: str, worse: str, link: str | None = 'compa
     if low > 0:
         return f'{better} {beats} {worse} ({interval})'
     return f'{better} and {worse} are {noise} of each other ({interval})'
+
+
+# ## One seed at a time: McNemar's test
+#
+# The bootstrap pools the seeds. McNemar's exact test asks the question of one seed alone: of
+# the digits where exactly one of the two models is wrong, are A's share and B's share further
+# from half and half than a fair coin would put them? It answers with a two-sided $p$-value
+# (the binomial tail, doubled); it is reported beside the bootstrap, never instead of it.
+
+def mcnemar(wrong_a: list[int], wrong_b: list[int]) -> dict:
+    """
+    ### McNemar's exact test for one seed: digits only A gets wrong, only B gets wrong, and $p$
+    """
+    a, b = set(wrong_a), set(wrong_b)
+    only_a, only_b = len(a - b), len(b - a)
+    n = only_a + only_b
+    tail = sum(math.comb(n, k) for k in range(min(only_a, only_b) + 1)) / 2 ** n if n else 1.0
+    return {'only_a': only_a, 'only_b': only_b, 'p': min(1.0, 2 * tail)}
+
+
+# ## The share of the gap closed, with its interval
+#
+# The paper's headline is a share: of the errors the baseline makes beyond the teacher's, how
+# many does distillation remove? For seed $s$ it is $(B_s - D_s) / (B_s - T)$, with $B_s$, $D_s$
+# and $T$ the errors of the baseline, the distilled student and the (one) teacher. We report its
+# mean over the seeds, and an interval from the same paired bootstrap: resample the seeds and
+# the test digits, count each model's errors on the resample, and take the middle 95 % of the
+# mean share.
+
+def gap_closed(wrong_teacher: list[int], wrong_baseline: list[list[int]], wrong_student: list[list[int]],
+               n_examples: int, resamples: int = BOOTSTRAP_RESAMPLES) -> dict:
+    """
+    ### Mean over seeds of the share of the baseline-teacher gap that the student closes, and its 95 % interval
+    """
+    n_seeds = len(wrong_baseline)
+    assert n_seeds == len(wrong_student) and n_seeds > 0
+
+    def indicator(wrong: list[int]) -> np.ndarray:
+        row = np.zeros(n_examples)
+        row[np.asarray(wrong, dtype=np.int64)] = 1.0
+        return row
+    teacher = indicator(wrong_teacher)
+    baseline = np.stack([indicator(wrong) for wrong in wrong_baseline])
+    student = np.stack([indicator(wrong) for wrong in wrong_student])
+    per_seed = [(b.sum() - s.sum()) / (b.sum() - teacher.sum()) for b, s in zip(baseline, student)]
+    generator = np.random.default_rng(BOOTSTRAP_SEED)
+    estimates = []
+    for start in range(0, resamples, 500):
+        size = min(500, resamples - start)
+        seeds = generator.multinomial(n_seeds, [1 / n_seeds] * n_seeds, size=size)
+        examples = generator.multinomial(n_examples, [1 / n_examples] * n_examples, size=size)
+        # Errors of each model on each resample of the digits: (size, seeds) and (size,)
+        b, s, t = examples @ baseline.T, examples @ student.T, examples @ teacher
+        with np.errstate(divide='ignore', invalid='ignore'):
+            share = (b - s) / (b - t[:, None])
+        estimates.append((share * seeds).sum(1) / n_seeds)
+    estimates = np.concatenate(estimates)
+    low, high = np.quantile(estimates[np.isfinite(estimates)], [0.025, 0.975])
+    return {'mean': float(np.mean(per_seed)), 'low': float(low), 'high': float(high),
+            'per_seed': [float(share) for share in per_seed]}
