@@ -96,9 +96,9 @@ class Progress:
     """
     ### Which model of how many has finished, and an estimate of the time left
 
-    The estimate divides the cost still to train by the rate of the models trained so far
-    (seconds per unit of cost, per worker). A model taken from a finished run costs nothing
-    and teaches nothing about the rate.
+    The estimate multiplies the cost still to train by the seconds that each unit of cost has
+    taken so far, and divides by the number of workers. A model taken from a finished run costs
+    nothing and teaches nothing about the rate.
     """
 
     def __init__(self, jobs: list[Job], workers: int, say=print):
