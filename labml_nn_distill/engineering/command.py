@@ -21,6 +21,8 @@ into exit statuses, the same for every command:
 
 * it finished: status 0, and what it measured;
 * a mistake the user can fix (`UserError`, `DataError`): status 2, `error:` and one paragraph;
+* a file that cannot be written (a full disk, a read-only folder, no permission): status 2,
+  the file, why, and the command that continues;
 * memory ran out (GPU or CPU): status 3, which memory, and which batch size to lower;
 * Ctrl-C: status 130, that it stopped, and the command that continues;
 * SIGTERM (`docker stop`, Slurm, `kill`): status 143, the same.
@@ -31,6 +33,7 @@ whole (every file goes through [the one writer](files.html)). A run killed eithe
 continues with `--resume`; the [run engine](runs.html) knows the uuid to name.
 """
 
+import errno
 import signal
 import sys
 
@@ -38,7 +41,7 @@ import torch
 
 from labml_nn_distill.dataset import DataError
 from labml_nn_distill.engineering import UserError, distributed, first_line, options, runs
-from labml_nn_distill.engineering.files import release_locks
+from labml_nn_distill.engineering.files import DiskFull, release_locks
 
 
 class Terminated(BaseException):
@@ -55,6 +58,8 @@ def raise_terminated(signum, frame):
 
 # Statuses of the list above
 USER_ERROR, OUT_OF_MEMORY, INTERRUPTED, TERMINATED = 2, 3, 130, 143
+# The errors of a file system the user can fix: no permission, a read-only disk, no space
+WRITE_ERRORS = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 def run_command(main, argv: list[str] | None = None):
@@ -75,12 +80,20 @@ def exit_status(main, argv: list[str] | None = None) -> int:
     try:
         main(argv)
         return 0
+    except DiskFull as error:
+        return report(f'error: {error} {how_to_continue()}', USER_ERROR)
     except (UserError, DataError) as error:
         return report(f'error: {error}', USER_ERROR)
     except (torch.cuda.OutOfMemoryError, MemoryError, RuntimeError) as error:
         if not out_of_memory(error):
             raise
         return report(f'error: {out_of_memory_advice(error)}', OUT_OF_MEMORY)
+    except OSError as error:
+        if error.errno not in WRITE_ERRORS:
+            raise
+        where = f' {error.filename}' if error.filename else ''
+        return report(f'error: cannot write{where}: {error.strerror or error}; make it writable, or pass '
+                      f'another folder. {how_to_continue()}', USER_ERROR)
     except KeyboardInterrupt:
         return report(f'Interrupted. {how_to_continue()}', INTERRUPTED)
     except Terminated:
