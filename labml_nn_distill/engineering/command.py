@@ -145,12 +145,16 @@ def out_of_memory_advice(error: BaseException) -> str:
     parsed = vars(options.last_parsed()) if options.last_parsed() is not None else {}
     batch, evaluation = parsed.get('batch_size'), parsed.get('eval_batch_size')
     where = 'the GPU' if isinstance(error, torch.cuda.OutOfMemoryError) else 'the CPU memory'
+    # The command that continues, with the uuid of this command's first run, when one started
+    command = runs.resume_command()
     if batch is None or evaluation is None:
+        again = f'continue with: {command}' if command else 'run the same command again'
         return (f'{where} ran out ({first_line(error)}). Close other programs using it, or run on a '
-                f'larger machine; the runs finished so far are kept and --resume continues.')
+                f'larger machine; the runs finished so far are kept; {again}.')
+    smaller = f'--eval-batch-size {max(1, evaluation // 4)}'
+    again = f'continue with: {command} {smaller}' if command else f'run the same command again with {smaller}'
     return (f'{where} ran out ({first_line(error)}) with --batch-size {batch} and --eval-batch-size '
             f'{evaluation}. If it happened while evaluating or computing the teacher cache, '
-            f'continue with --resume UUID --eval-batch-size {max(1, evaluation // 4)} (the '
-            f'evaluation batch may change on resume). If it happened in a training step, a resumed '
-            f'run needs its --batch-size: share each batch among several GPUs with torchrun '
+            f'{again} (the evaluation batch may change on resume). If it happened in a training step, '
+            f'a resumed run needs its --batch-size: share each batch among several GPUs with torchrun '
             f'--nproc_per_node N, or start a new study with --batch-size {max(1, batch // 2)}.')
