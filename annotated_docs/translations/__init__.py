@@ -262,16 +262,17 @@ def read_meta(entries: list[Entry], path: Path) -> tuple[LanguageMeta, list[Prob
             ready_broken |= meant == READY_KEY
             name_broken |= meant == LANGUAGE_NAME_KEY
             continue
+        seen[meant] = entry
         if entry.value == "":
             continue    # not filled in yet (as `template` adds it): as if absent
-        seen[meant] = entry
         why = meta_value_problem(meant, entry.value)
         if why is not None:
             problems.append(Problem(str(path), entry.key, "error", why, entry.line))
             ready_broken |= meant == READY_KEY
             name_broken |= meant == LANGUAGE_NAME_KEY
-    ready = not ready_broken and (READY_KEY not in seen or seen[READY_KEY].value == "yes")
-    name = None if name_broken or LANGUAGE_NAME_KEY not in seen else seen[LANGUAGE_NAME_KEY].value.strip()
+    ready = not ready_broken and (READY_KEY not in seen or seen[READY_KEY].value in ("yes", ""))
+    name = (None if name_broken or LANGUAGE_NAME_KEY not in seen
+            else seen[LANGUAGE_NAME_KEY].value.strip() or None)
     return LanguageMeta(name, ready), problems
 
 
