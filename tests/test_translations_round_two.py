@@ -266,11 +266,22 @@ def test_a_read_only_translations_folder_is_one_line_per_file_and_no_traceback(s
     assert "cannot be written (Permission denied)" in output and "Traceback" not in output
 
 
-def test_a_language_published_with_almost_nothing_translated_gets_a_warning(site, capsys):
-    _, _, translations = site
+def test_a_language_published_with_nothing_translated_gets_a_warning_from_check_and_build(site, capsys):
+    source, out, translations = site
     write(translations / "ta" / "_site.json", {"@ready": "yes", "@name": "தமிழ்"})
     run_cli(translations, "check", "--lang", "ta")
-    assert "only 0.0 % of its entries are translated" in capsys.readouterr().out
+    assert "none of its pages has a translated entry" in capsys.readouterr().out
+    problems = build(source, out, translations).problems
+    assert any("none of its pages has a translated entry" in problem.message for problem in problems)
+
+
+def test_a_language_published_with_little_translated_gets_a_warning(site, capsys):
+    _, _, translations = site
+    write(translations / "ta" / "_site.json", {"@ready": "yes", "@name": "தமிழ்"})
+    write(translations / "ta" / "large.json", {"The large model": "பெரிய மாதிரி"})
+    run_cli(translations, "check", "--lang", "ta")
+    output = capsys.readouterr().out
+    assert "% of its entries are translated" in output and "none of its pages" not in output
 
 
 def test_status_does_not_count_the_at_keys_as_translated(site):

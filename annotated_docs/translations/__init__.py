@@ -174,10 +174,28 @@ def language_folders(translations_root: Path) -> tuple[list[str], list[Problem]]
             catalog = load_catalog(root, path.name, SITE_PAGE)
             if not catalog.meta.ready:
                 problems += [problem for problem in catalog.problems if problem.severity == "error"]
+            elif not _any_page_translated(path):
+                problems.append(Problem(
+                    str(catalog.path), READY_KEY, "warning", "the language is published, but "
+                    "none of its pages has a translated entry: every page would be English under "
+                    f'the {path.name} label; write "@ready": "no" until pages are translated'))
         else:
             problems.append(Problem(str(path), None, "error",
                                     f"{why or 'not a folder'}; the folder is ignored"))
     return langs, problems
+
+
+def _any_page_translated(folder: Path) -> bool:
+    """Whether any page file of a language folder (not `_site.json`) has a filled entry."""
+    for path in sorted(folder.rglob("*.json")):
+        if path.name == f"{SITE_PAGE}.json" or path_problem(folder.parent, path) is not None:
+            continue
+        try:
+            if any(_filled(entry) for entry in read(path).entries):
+                return True
+        except (OSError, TranslationFileError):
+            continue
+    return False
 
 
 def languages(translations_root: Path) -> list[str]:

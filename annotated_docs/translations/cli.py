@@ -119,7 +119,9 @@ def run(args, english_keys_by_page: EnglishKeys) -> int:
         if why is not None:
             print(f"--lang: {why}", file=sys.stderr)
             return 2
-        folder_problems = []
+        # Only what concerns the language asked for
+        folder = (Path(args.translations) / lang).as_posix() + "/"
+        folder_problems = [problem for problem in folder_problems if problem.file.startswith(folder)]
     unknown = [page for page in getattr(args, "page", None) or [] if page not in keys_by_page]
     if unknown:
         print(f"--page: no page {unknown[0]!r}; pages are "
