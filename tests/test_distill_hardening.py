@@ -241,6 +241,15 @@ def test_a_page_checks_its_json_its_plots_and_its_results_page_before_training(t
     assert f'--output-dir {out}' in line and ('is a folder' in line or 'is a file where' in line)
 
 
+def test_a_folder_in_the_output_folder_that_links_into_the_checkout_is_refused(tmp_path, capsys, no_training):
+    from labml_nn_distill.paper import ensemble
+    out = tmp_path / 'out'
+    out.mkdir()
+    (out / 'images').symlink_to(PACKAGE / 'paper' / 'images')
+    line = refused(capsys, ensemble.main, ['--output-dir', str(out), '--logs-dir', str(tmp_path / 'logs')])
+    assert 'refused' in line and str(PACKAGE / 'paper' / 'images') in line
+
+
 # ## Rule 4: every option is range-checked
 
 def whole_number_options():

@@ -401,6 +401,9 @@ def check_files(folder: Path, names: tuple[str, ...], option: str):
     """
     for name in names:
         path = Path(folder) / name.rstrip('/')
+        # A folder inside it that links elsewhere (`images -> .../paper/images`) is where the
+        # files would land
+        check_not_tracked(path if name.endswith('/') else path.parent, option)
         if name.endswith('/'):
             if path.exists() and not path.is_dir():
                 raise UserError(f'{option} {folder}: {path} is a file where the command writes a '
