@@ -35,15 +35,15 @@ Four things can go wrong, and each has a remedy:
 
 A checkpoint holds the weights three times (Adam keeps two moments): 15 to 20 MB for the
 MNIST models, 170 MB for the CIFAR-10 teacher; one per epoch would fill a disk (a five-seed
-sweep kept 14 GB). Resuming needs only the last
-good one, so a run keeps the `state.pt` of its last two epochs (the one before the last is
-the spare when the last is damaged) and removes older ones as each new one is whole on the
-disk; `--keep-checkpoints N` keeps the last `N`, `--keep-checkpoints all` every epoch. The
-final `model.pt` and the `state.pt` beside it (its history) are always kept: a finished run
-holds two checkpoints and one model, 35 to 45 MB for the MNIST models, whatever its number of
-epochs. Nothing else under `logs/` is ever deleted or overwritten: a damaged
-checkpoint is kept under a new name, and a stale `run.pid`, `run.yaml` and `source.diff` of
-the killed process are kept under a numbered name before labml writes new ones. One process at a time writes a run: it holds the run folder's
+sweep kept 14 GB). Resuming needs only the last good one, so a run keeps the `state.pt` of
+its last two epochs (the one before the last is the spare when the last is damaged) and
+removes older ones as each new one is whole on the disk; `--keep-checkpoints N` keeps the
+last `N`, `--keep-checkpoints all` every epoch. The final `model.pt` and the `state.pt`
+beside it (its history) are always kept: a finished run holds two checkpoints and one model,
+35 to 45 MB for the MNIST models, whatever its number of epochs. Nothing else under `logs/`
+is ever deleted or overwritten: a damaged checkpoint is kept under a new name, and a stale
+`run.pid`, `run.yaml` and `source.diff` of the killed process are kept under a numbered name
+before labml writes new ones. One process at a time writes a run: it holds the run folder's
 [lock](files.html) from before it reads a checkpoint until the run ends, so `--resume` of a
 run that is still alive stops, naming that process.
 
