@@ -450,7 +450,9 @@ def test_second_writer_of_a_live_run_or_output_folder_is_refused_naming_the_firs
                            '--output-dir', 'other', '--logs-dir', 'logs', '--resume', teacher.name,
                            cwd=tmp_path, timeout=60)
         assert third.returncode == 2, third.stderr[-3000:]
-        assert f'The labml run {teacher} is being written by process {first.pid}' in third.stderr
+        # The study is locked before any of its runs: the refusal names the study and the first process
+        assert 'The study of labml_nn_distill.experiment' in third.stderr
+        assert f'is being written by process {first.pid}' in third.stderr
         assert (teacher / 'run.pid').exists() and not list(teacher.glob('run.pid.*'))
         assert first.poll() is None
     finally:
