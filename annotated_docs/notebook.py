@@ -13,7 +13,8 @@ A notebook runs top to bottom in a plain Jupyter kernel (Colab's too):
   reader or a test sets) and a cell that calls `main(options)`: no `sys.exit`, and the
   kernel's own argv (`-f kernel.json`) is never parsed;
 * any other `__main__` block runs as plain statements, or, when it reads `sys.argv`, is
-  left out with a note to run it from a shell.
+  left out with a note to run it from a shell; an `if __package__ ...:` block (a script's
+  own path setup, which reads `__file__`) is left out.
 """
 import ast
 import re
@@ -88,6 +89,12 @@ def runnable(cells: list[tuple[str, str]]) -> list[tuple[str, str]]:
             continue
         lines, added = text.splitlines(), []
         for node in reversed(tree.body):
+            if _is_script_bootstrap(node):
+                # `if __package__ in (None, ''): sys.path.insert(...)`: what running the file
+                # as a script needs (it reads `__file__`, which a kernel has not); the install
+                # cell does this job in a notebook
+                del lines[node.lineno - 1:node.end_lineno]
+                continue
             if not _is_main_block(node):
                 continue
             body = lines[node.body[0].lineno - 1:node.end_lineno]
@@ -113,6 +120,11 @@ def _is_main_block(node) -> bool:
             and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__"
             and len(node.test.comparators) == 1 and isinstance(node.test.comparators[0], ast.Constant)
             and node.test.comparators[0].value == "__main__")
+
+
+def _is_script_bootstrap(node) -> bool:
+    return (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
+            and isinstance(node.test.left, ast.Name) and node.test.left.id == "__package__")
 
 
 def _command(node) -> str:
