@@ -91,8 +91,8 @@
   function setUpSwitcher() {
     document.querySelectorAll(".languages a[hreflang]").forEach(function (link) {
       link.addEventListener("click", function () {
-        var hash = location.hash || (sectionInView() ? "#" + sectionInView().id : "");
-        if (hash) link.href = link.href.split("#")[0] + hash;
+        var section = readersPlace();
+        if (section) link.href = link.href.split("#")[0] + "#" + section;
       });
     });
   }
@@ -106,11 +106,27 @@
     return null;
   }
 
+  // Where the reader is: the #hash, else the section at the top of the window when they were
+  // last reading below the header (reaching the header's links scrolls them away from it).
+  var place = null;
+  function setUpPlace() {
+    var header = document.querySelector(".site-header"), pending = false;
+    window.addEventListener("scroll", function () {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () {
+        pending = false;
+        if (!header || header.getBoundingClientRect().bottom < 0) place = sectionInView();
+      });
+    }, {passive: true});
+  }
+  function readersPlace() { return location.hash.slice(1) || (place || sectionInView() || {}).id || ""; }
+
   // "Report a problem" names the section the reader is at.
   function setUpReport() {
     document.querySelectorAll("a[data-report]").forEach(function (link) {
       link.addEventListener("click", function () {
-        var section = location.hash.slice(1) || (sectionInView() || {}).id;
+        var section = readersPlace();
         if (section) link.href = link.dataset.report + encodeURIComponent("\nSection: #" + section);
       });
     });
@@ -134,7 +150,7 @@
       pending = false;
       var current = -1;
       for (var i = 0; i < targets.length; i++) {
-        if (targets[i] && targets[i].getBoundingClientRect().top < 96) current = i;
+        if (targets[i] && targets[i].getBoundingClientRect().top < 40) current = i;
       }
       links.forEach(function (link, i) {
         if (i === Math.max(current, 0)) {
@@ -336,6 +352,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     setUpTheme();
     setUpCopyButtons();
+    setUpPlace();
     setUpSwitcher();
     setUpReport();
     setUpSymbols();
