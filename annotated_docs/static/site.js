@@ -63,7 +63,7 @@
 
   function setUpCopyButtons() {
     var labels = document.body.dataset;
-    document.querySelectorAll(".code pre, .notes pre").forEach(function (pre) {
+    document.querySelectorAll(".code pre, .notes pre, .cite pre").forEach(function (pre) {
       var button = document.createElement("button");
       button.type = "button";
       button.className = "copy-button";
