@@ -108,7 +108,7 @@
 
   // Where the reader is: the #hash, else the section at the top of the window when they were
   // last reading below the header (reaching the header's links scrolls them away from it).
-  var place = null;
+  var readerAt = null;
   function setUpPlace() {
     var header = document.querySelector(".site-header"), pending = false;
     window.addEventListener("scroll", function () {
@@ -116,11 +116,11 @@
       pending = true;
       requestAnimationFrame(function () {
         pending = false;
-        if (!header || header.getBoundingClientRect().bottom < 0) place = sectionInView();
+        if (!header || header.getBoundingClientRect().bottom < 0) readerAt = sectionInView();
       });
     }, {passive: true});
   }
-  function readersPlace() { return location.hash.slice(1) || (place || sectionInView() || {}).id || ""; }
+  function readersPlace() { return location.hash.slice(1) || (readerAt || sectionInView() || {}).id || ""; }
 
   // "Report a problem" names the section the reader is at.
   function setUpReport() {
