@@ -267,10 +267,13 @@
 
   // The list lies inside the window whatever pushes the box aside (breadcrumbs, width).
   function place(list) {
-    list.style.right = "";
+    list.style.left = list.style.right = "";
     var box = list.getBoundingClientRect(), width = document.documentElement.clientWidth;
     var shift = box.left < 8 ? 8 - box.left : box.right > width - 8 ? width - 8 - box.right : 0;
-    if (shift) list.style.right = (parseFloat(getComputedStyle(list).right) - shift) + "px";
+    if (shift) {
+      list.style.left = (list.offsetLeft + shift) + "px";
+      list.style.right = "auto";
+    }
   }
 
   function showResults(input, list, status) {
