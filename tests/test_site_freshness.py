@@ -14,6 +14,7 @@ import pytest
 from annotated_docs import history
 from annotated_docs.build import build
 from annotated_docs.config import setting
+from annotated_docs.paths import page_path
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE, DOCS, TRANSLATIONS = REPO / "labml_nn_distill", REPO / "docs", REPO / "translations"
@@ -24,9 +25,7 @@ DATE = re.compile(r'<span class="last-changed">[^<]*<time datetime="(\d{4}-\d\d-
 
 def committed_page(source: Path) -> Path:
     """The committed English page of a source file (DEVELOPERS.md, "Page paths")."""
-    relative = source.resolve().relative_to(SOURCE.resolve()).with_suffix("")
-    name = "index" if relative.name == "__init__" else relative.name
-    return DOCS / relative.parent / f"{name}.html"
+    return DOCS / f"{page_path(source.resolve().relative_to(SOURCE.resolve()).as_posix())}.html"
 
 
 def committed_date(source: Path) -> str:
