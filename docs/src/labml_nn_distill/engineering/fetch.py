@@ -201,7 +201,8 @@ def main(argv: list[str] | None = None):
     parser.add_argument('--data-dir', type=folder, default=Path('data'),
                         help='folder the datasets are kept in (default: data, as --data-dir of the study)')
     args = parser.parse_args(argv)
-    # The folder is checked before the download: where it may be written, and that it can be
+    # The folder is checked before the download: that it lies where a command may write, and
+    # that it can be written
     check_not_tracked(args.data_dir, '--data-dir')
     check_writable(args.data_dir / WHEEL_FOLDER, '--data-dir')
     # The files' folder where it is there already, else the nearest folder it will be made in:
