@@ -45,7 +45,10 @@ setup(
         "brotli>=1.1",
     ],
     extras_require={
-        "test": ["pytest>=8", "playwright>=1.40", "hypothesis>=6.100"],
+        # nbclient + ipykernel execute notebooks headless in tests/test_site_notebooks.py;
+        # ipywidgets: labml's logger asks for it in a kernel without `_` in its environment
+        "test": ["pytest>=8", "playwright>=1.40", "hypothesis>=6.100",
+                 "nbclient>=0.10", "ipykernel>=6.29", "ipywidgets>=8.1"],
     },
     entry_points={
         "console_scripts": ["annotated-docs=annotated_docs.__main__:main"],

@@ -24,11 +24,14 @@ Atomic (see `atomic`): any BuildError (bad LaTeX, syntax error, non-UTF-8, broke
 matter) stops the build before the swap, so the existing output stays as it was.
 """
 import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import fonts, i18n, manifest, outline, render, search_index
+
+
+from . import citation, fonts, history, i18n, manifest, outline, render, search_index
 from .atomic import staging_folder, swap
 from .errors import BuildError, BuildFailed
 from .manifest import Produced, Target, file_hash, input_hash, produce, stable_json
@@ -59,6 +62,7 @@ class Settings:
     repo_url: str                       # '' or without a trailing `/`
     math_font: Path
     generator: str                      # manifest.generator_hash(): part of every output's hash
+    citations: tuple = ()               # from CITATION.cff beside the top source folder
 
 
 @dataclass(frozen=True)
@@ -86,12 +90,17 @@ def build(sources, out_dir: Path, translations_root: Path, base_url: str = "",
     the repository's web address, for "view on GitHub" and "report a problem" links;
     `math_font`: the OpenType math font to subset (default: Debian's STIX Math)."""
     started = time.perf_counter()
+    roots = existing_roots(sources)
+    try:
+        citations = tuple(citation.citations(roots[0].folder.resolve().parent / citation.FILE))
+    except BuildError as error:
+        raise BuildFailed([error])
     settings = Settings(Path(out_dir), Path(translations_root), normalise_base_url(base_url),
                         normalise_repo_url(repo_url),
                         Path(math_font) if math_font else fonts.DEFAULT_MATH_FONT,
-                        manifest.generator_hash())
+                        manifest.generator_hash(), citations)
     previous = manifest.read(settings.out_dir)
-    scanned = scan(existing_roots(sources), settings.generator, previous)
+    scanned = scan(roots, settings.generator, previous)
     localised = localise(scanned, settings.translations_root)
     with staging_folder(settings.out_dir) as staging:
         target = Target(staging, settings.out_dir, previous["outputs"])
@@ -140,12 +149,16 @@ def render_sources(scanned: Scanned, localised: Localised, settings: Settings, t
     for file, root in scanned.files:
         copy = source_copy(file, root)
         entry = scanned.entries[copy]
+        changed = history.last_changed(file)
         produced.append(produce(target, f"src/{copy}", entry["hash"], file.read_bytes))
         if file.suffix == ".py":
+            package = source_copy(file, root).split("/")[0] if "/" in source_copy(file, root) else ""
+            install_from = f"git+{settings.repo_url}" if settings.repo_url else package
             produced.append(produce(target, _notebook_output(entry),
-                                    input_hash(settings.generator, entry["hash"]),
+                                    input_hash(settings.generator, entry["hash"], package, install_from),
                                     lambda: render_notebook(file.read_text(encoding="utf-8"), file,
-                                                            entry["heading"]["title"])))
+                                                            entry["heading"]["title"], package,
+                                                            install_from)))
         copied, sizes, missing = _copy_images(file, root, entry["images"], image_sizes, target)
         produced += copied
         image_sizes |= sizes
@@ -153,7 +166,7 @@ def render_sources(scanned: Scanned, localised: Localised, settings: Settings, t
         for lang in localised.langs:
             try:
                 page = _render_page(file, root, entry, lang, loaded, image_sizes, localised,
-                                    settings, target)
+                                    settings, target, changed)
             except BuildError as error:
                 errors.append(error)
                 continue
@@ -204,21 +217,29 @@ class RenderedPage:
 
 def _render_page(file: Path, root: SourceRoot, entry: dict, lang: str, loaded: dict[str, Page],
                  image_sizes: dict, localised: Localised, settings: Settings,
-                 target: Target) -> RenderedPage:
+                 target: Target, last_changed: str = "") -> RenderedPage:
     page_name = entry["heading"]["path"]
     # the page shows each image's size, not its content: a redrawn plot of the same size
     # leaves the page as it was
     sizes = {output: image_sizes[output] for output, _, _ in entry["images"]
              if image_sizes.get(output)}
-    extras = render.Extras(repo_url=settings.repo_url,
-                           notebook=_notebook_output(entry) if file.suffix == ".py" else "",
-                           image_sizes=sizes)
+    notebook = _notebook_output(entry) if file.suffix == ".py" else ""
+    extras = render.Extras(repo_url=settings.repo_url, notebook=notebook, image_sizes=sizes,
+                           last_changed=last_changed,
+                           # the site is published from its output folder of the repository (docs/)
+                           notebook_in_repo=f"{settings.out_dir.name}/{notebook}"
+                           if notebook and settings.repo_url else "",
+                           citations=settings.citations if page_name == INDEX else (),
+                           explorer=_explorer_data(file, entry))
     translations_root = settings.translations_root
     digest = input_hash(settings.generator, entry["hash"], stable_json(localised.sites[lang]),
                         stable_json(localised.langs),
                         file_hash(catalog_path(translations_root, lang, page_name)),
                         file_hash(catalog_path(translations_root, lang, SITE_PAGE)),
-                        settings.base_url, settings.repo_url, stable_json(sorted(sizes.items())))
+                        settings.base_url, settings.repo_url, stable_json(sorted(sizes.items())),
+                        last_changed, extras.notebook_in_repo, stable_json([list(c.__dict__.values())
+                                                                            for c in extras.citations]),
+                        extras.explorer)
     made = {}
 
     def make() -> bytes:
@@ -231,6 +252,18 @@ def _render_page(file: Path, root: SourceRoot, entry: dict, lang: str, loaded: d
                                   extras=extras).encode("utf-8")
     produced = produce(target, render.output_path(page_name, lang), digest, make)
     return RenderedPage(produced, made.get("page"), made.get("problems"), made.get("search"))
+
+
+def _explorer_data(file: Path, entry: dict) -> str:
+    """The temperature explorer's JSON, compact, for the page to embed ('' for none)."""
+    if not entry.get("explorer"):
+        return ""
+    data_file = file.parent / entry["explorer"]
+    try:
+        return json.dumps(json.loads(data_file.read_text(encoding="utf-8")), sort_keys=True,
+                          separators=(",", ":"))
+    except (OSError, ValueError) as error:
+        raise BuildError(file, 0, f"explorer data {data_file} is not readable JSON: {error}")
 
 
 # ----------------------------------------------------------------- 4. the site's own files

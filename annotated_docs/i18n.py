@@ -49,6 +49,17 @@ SITE_STRINGS = (
     "View on GitHub",
     "Report a problem",
     "Scrolls sideways",
+    "Open in Colab",
+    "Edit this page",
+    "Last changed",
+    "Cite",
+    "Temperature explorer",
+    "Digit",
+    "Temperature",
+    "Entropy",
+    "of the uniform distribution's",
+    "Gradient scale of the soft term",
+    "Probability of each class",
 )
 
 

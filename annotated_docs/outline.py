@@ -39,12 +39,60 @@ class SearchEntry:
     heading: str        # the heading the text sits under ('' before the first)
     anchor: str
     text: str
+    code: bool = False  # the names in the section's code, not its notes
 
 
 def plain_text(fragment: str) -> str:
     """The words of an HTML fragment: tags dropped (TeX annotations of formulas too)."""
     without_tex = _ANNOTATION.sub("", fragment)
     return " ".join(html.unescape(_TAG.sub(" ", without_tex)).split())
+
+
+def search_text(fragment: str) -> str:
+    """The words of an HTML fragment as search shows and finds them: a formula as its linear
+    TeX-like text (`T^2`, `z_i`, `(z_i−v_i)/(NT^2)`), not its MathML tokens one by one; inline
+    code as written (`T=<t>`), not split at its highlighting spans."""
+    fragment = _MATH.sub(lambda match: html.escape(_linear_math(match.group(0))), fragment)
+    fragment = _CODE.sub(lambda match: html.escape(html.unescape(_TAG.sub("", match.group(0)))), fragment)
+    return plain_text(fragment)
+
+
+_CODE = re.compile(r"<code\b.*?</code>", re.DOTALL)
+
+
+def _linear_math(math_html: str) -> str:
+    try:
+        root = ElementTree.fromstring(_ANNOTATION.sub("", math_html))
+    except ElementTree.ParseError:
+        return plain_text(math_html)
+
+    def grouped(node) -> str:
+        text = linear(node)
+        return text if len(text) <= 1 or (text[0] == "(" and text[-1] == ")") else f"({text})"
+
+    def linear(node) -> str:
+        children = list(node)
+        tag = node.tag.rsplit("}", 1)[-1]
+        if tag in ("mi", "mn", "mtext", "ms"):
+            return (node.text or "").strip()
+        if tag == "mo":
+            return (node.text or "").strip()
+        if tag == "msub" and len(children) == 2:
+            return f"{linear(children[0])}_{linear(children[1])}"
+        if tag == "msup" and len(children) == 2:
+            return f"{linear(children[0])}^{grouped(children[1])}"
+        if tag in ("msubsup", "munderover") and len(children) == 3:
+            return f"{linear(children[0])}_{grouped(children[1])}^{grouped(children[2])}"
+        if tag == "munder" and len(children) == 2:
+            return f"{linear(children[0])}_{grouped(children[1])}"
+        if tag == "mover" and len(children) == 2:
+            return f"{linear(children[0])}^{grouped(children[1])}"
+        if tag == "mfrac" and len(children) == 2:
+            return f"{grouped(children[0])}/{grouped(children[1])}"
+        if tag == "msqrt":
+            return f"√({''.join(linear(child) for child in children)})"
+        return "".join(linear(child) for child in children)
+    return linear(root)
 
 
 def slug(text: str) -> str:
@@ -97,14 +145,28 @@ def search_entries(shown_html: str, ids: list[str], section_anchor: str) -> list
     """The section's text cut at its headings, each piece with the heading above it."""
     entries, start, heading, anchor = [], 0, "", section_anchor
     for position, match in enumerate(_HEADING.finditer(shown_html)):
-        text = plain_text(shown_html[start:match.start()])
+        text = search_text(shown_html[start:match.start()])
         if text:
             entries.append(SearchEntry(heading, anchor, text))
-        heading, anchor, start = plain_text(match.group(3)), ids[position], match.end()
-    text = plain_text(shown_html[start:])
+        heading, anchor, start = search_text(match.group(3)), ids[position], match.end()
+    text = search_text(shown_html[start:])
     if text or heading:
         entries.append(SearchEntry(heading, anchor, text))
     return entries
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_KEYWORDS = frozenset("""and as assert async await break class continue def del elif else except
+False finally for from global if import in is lambda None nonlocal not or pass raise return self
+True try while with yield""".split())
+
+
+def code_search_entry(code_html: str, heading: str, anchor: str) -> SearchEntry | None:
+    """What search finds in a section's code: each name it uses once (`kl_div`,
+    `log_softmax`), in order of first use; keywords and one-letter names left out."""
+    names = dict.fromkeys(name for name in _NAME.findall(html.unescape(_TAG.sub("", code_html)))
+                          if len(name) > 1 and name not in _KEYWORDS)
+    return SearchEntry(heading, anchor, " ".join(names), code=True) if names else None
 
 
 def scroll_boxes(shown_html: str, label: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from . import code, sections
+from . import code, sections, symbols
 from .errors import BuildError
 from .notes import render_notes
 from .outline import slug
@@ -79,6 +79,8 @@ class Page:
     images: tuple[Image, ...] = ()
     order: tuple[str, ...] | None = None  # an index page's reading order of its folder
     order_line: int = 0
+    symbols: tuple[tuple[str, str], ...] = ()   # (symbol, code name), see `symbols`
+    explorer: tuple[str, str] | None = None     # (data file, section anchor), see `_explorer`
 
     @property
     def heading(self) -> Heading:
@@ -170,6 +172,7 @@ def load_page(source_path: Path, source_root: Path, prefix: str = "") -> Page:
     summary = _front_matter_text(front_matter, "summary", source_path) or first_paragraph or ""
     path = prefix + page_path(relative.as_posix())
     order_line = front_matter_lines.get("order", 0)
+    code_html = "\n".join(line.html for section in built for line in section.code_lines)
     return Page(path=path,
                 source=(Path(source_root.resolve().name) / relative).as_posix(),
                 title=title, summary=summary, sections=tuple(built),
@@ -177,7 +180,11 @@ def load_page(source_path: Path, source_root: Path, prefix: str = "") -> Page:
                 summary_section=None if summary_from_front_matter or not summary else summary_section,
                 images=tuple(dict.fromkeys(images)),
                 order=_front_matter_order(front_matter, path, source_path, order_line),
-                order_line=order_line)
+                order_line=order_line,
+                symbols=symbols.declared(front_matter, source_path, front_matter_lines.get("symbols", 0),
+                                         path, code_html),
+                explorer=_explorer(front_matter, source_path, front_matter_lines.get("explorer", 0),
+                                   {section.anchor for section in built}))
 
 
 def english_keys(page: Page) -> list[str]:
@@ -230,8 +237,27 @@ def _front_matter_order(front_matter: dict, path: str, file: Path, line: int) ->
     return tuple(value)
 
 
+def _explorer(front_matter: dict, file: Path, line: int, anchors: set[str]) -> tuple[str, str] | None:
+    """`explorer: {data: results/x.json, section: anchor}`: the temperature explorer, fed by
+    the JSON file (relative to the source) and shown after the notes of that section."""
+    value = front_matter.get("explorer")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("data"), str) \
+            or not isinstance(value.get("section"), str):
+        raise BuildError(file, line, "front matter `explorer` needs `data:` (a JSON file beside the "
+                         "source) and `section:` (the anchor of the section it follows)", f"explorer: {value!r}")
+    if not (file.parent / value["data"]).is_file():
+        raise BuildError(file, line, f"explorer data not found: {file.parent / value['data']}",
+                         value["data"])
+    if value["section"] not in anchors:
+        raise BuildError(file, line, f"explorer section {value['section']!r} is not a section of the "
+                         f"page (its sections: {', '.join(sorted(anchors))})", value["section"])
+    return value["data"], value["section"]
+
+
 # ids the templates use; a section anchor never takes them
-RESERVED_IDS = ("main", "contents", "top", "theme-toggle")
+RESERVED_IDS = ("main", "contents", "top", "theme-toggle", "cite")
 _HEADING = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 

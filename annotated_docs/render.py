@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import jinja2
 from markupsafe import Markup
 
-from . import outline
+from . import outline, symbols
 from .i18n import ENGLISH, LocalisedPage
 from .i18n import ShownHeading as SiteEntry
 from .pages import RESERVED_IDS, Page
@@ -43,6 +43,10 @@ class Extras:
     repo_url: str = ""
     notebook: str = ""
     image_sizes: dict = field(default_factory=dict)
+    last_changed: str = ""          # 'YYYY-MM-DD' from git, '' outside git
+    notebook_in_repo: str = ""      # the notebook's path in the repository, for Colab
+    citations: tuple = ()           # citation.Citation, shown on the index page
+    explorer: str = ""              # the temperature explorer's data, JSON ('' for none)
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,10 @@ def outline_page(page: Page, shown: LocalisedPage) -> Outlined:
         ids = outline.heading_ids(section.notes_html, shown_section.notes_html, section.anchor, taken)
         sections_html.append(outline.with_heading_ids(shown_section.notes_html, ids))
         toc += outline.toc_entries(shown_section.notes_html, ids)
-        search += outline.search_entries(shown_section.notes_html, ids, section.anchor)
+        found = outline.search_entries(shown_section.notes_html, ids, section.anchor)
+        code = outline.code_search_entry("\n".join(line.html for line in section.code_lines),
+                                         found[-1].heading if found else "", section.anchor)
+        search += found + ([code] if code else [])
     return Outlined(sections_html, toc, search)
 
 
@@ -86,7 +93,12 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
     def notes(html_text: str) -> Markup:
         html_text = outline.sized_images(html_text, english_folder, extras.image_sizes)
         html_text = outline.scroll_boxes(html_text, strings["Scrolls sideways"])
+        html_text = symbols.link_formulas(html_text, page.symbols)
         return Markup(_images_from(html_text, lang, page.path))
+
+    def code(lines) -> list[dict]:
+        return [{"number": line.number, "html": symbols.link_code(line.html, page.symbols)}
+                for line in lines]
     context = {
         "lang": lang,
         "title": shown.title,
@@ -107,7 +119,7 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
                       "notes_lang": shown_section.lang,
                       "outdated_html": Markup(_images_from(shown_section.outdated, lang, page.path))
                       if shown_section.outdated else None,
-                      "code_lines": section.code_lines}
+                      "code_lines": code(section.code_lines)}
                      for section, shown_section, notes_html
                      in zip(page.sections, shown.sections, outlined.sections_html)],
         "toc": outlined.toc if len(outlined.toc) > 1 else [],
@@ -117,12 +129,27 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
         "repo_source": f"{extras.repo_url}/blob/HEAD/{quote(page.source)}"
                        if extras.repo_url and page.source else "",
         "repo_issue": f"{extras.repo_url}/issues/new?title={quote(shown.title)}"
-                      f"&body={quote(_url(base_url, here, link) if base_url else page.source)}"
+                      f"&body={quote('Page: ' + (_url(base_url, here, link) if base_url else page.source or here))}"
                       if extras.repo_url else "",
+        "repo_edit": f"{extras.repo_url}/edit/HEAD/{quote(page.source)}"
+                     if extras.repo_url and page.source else "",
+        "colab_href": colab_link(extras.repo_url, extras.notebook_in_repo),
+        "last_changed": extras.last_changed,
+        "citations": extras.citations if page.path == INDEX else (),
+        "explorer_section": page.explorer[1] if page.explorer else "",
+        "explorer": Markup(extras.explorer.replace("</", "<\\/")) if extras.explorer else "",
         "contents": contents_groups(site, page.path, lang, link) if page.path == INDEX else [],
         "text": strings,
     }
     return _ENVIRONMENT.get_template("page.html").render(context)
+
+
+def colab_link(repo_url: str, notebook_in_repo: str) -> str:
+    """Colab opens a notebook straight from a GitHub repository: '' for any other host."""
+    match = re.fullmatch(r"https://github\.com/([^/]+/[^/]+)", repo_url)
+    if not match or not notebook_in_repo:
+        return ""
+    return f"https://colab.research.google.com/github/{match.group(1)}/blob/HEAD/{quote(notebook_in_repo)}"
 
 
 def _breadcrumbs(path: str, titles: dict[str, str], home: str, lang: str, link) -> list[dict]:

@@ -87,6 +87,7 @@ def _scan_source(file: Path, root: SourceRoot, generator: str,
         math |= fonts.math_characters(section.notes_html)
     return {"hash": digest, "heading": page.heading.as_json(),
             "images": [list(astuple(image)) for image in page.images],
+            "explorer": page.explorer[0] if page.explorer else "",
             "math": "".join(sorted(math))}, page
 
 

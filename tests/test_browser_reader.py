@@ -160,9 +160,14 @@ def test_table_of_contents_links_headings_on_the_page(site, page):
         assert len(targets) >= 3
         for target in targets:
             assert tab.locator(f"[id='{target[1:]}']").count() == 1, target
-        assert tab.evaluate("document.getElementById('site-toc').open") is False   # folded at 1280
+        assert tab.evaluate("document.getElementById('site-toc').open") is True     # beside the text at 1280
     finally:
         tab.context.close()
+    narrow = _open(site, page, bh.TABLET)
+    try:
+        assert narrow.evaluate("document.getElementById('site-toc').open") is False  # folded at 768
+    finally:
+        narrow.context.close()
     wide = _open(site, page, {"width": 1500, "height": 900})
     try:
         assert wide.evaluate("document.getElementById('site-toc').open") is True    # beside the text

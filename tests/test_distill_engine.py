@@ -243,13 +243,29 @@ def test_memory_running_out_exits_with_3_and_advice_from_the_parsed_sizes(fresh_
     assert exit_status(main) == 3
     line = one_line(capsys)
     assert line.startswith('error: the CPU memory ran out (MemoryError)')
-    assert '--resume UUID --eval-batch-size 100' in line and '--batch-size 128' in line
+    assert 'run the same command again with --eval-batch-size 100' in line and '--batch-size 128' in line
+    assert 'UUID' not in line
 
 
 def test_memory_running_out_before_options_were_parsed_still_advises(fresh_command, capsys):
     assert exit_status(ended_by(MemoryError())) == 3
     line = one_line(capsys)
-    assert line.startswith('error: the CPU memory ran out') and '--resume' in line
+    assert line.startswith('error: the CPU memory ran out') and 'run the same command again' in line
+
+
+def test_memory_running_out_after_a_run_started_names_its_uuid(fresh_command, capsys, tmp_path):
+    def main(argv):
+        parser = options.Parser(prog='x')
+        parser.add_argument('--batch-size', type=int)
+        parser.add_argument('--eval-batch-size', type=int)
+        parser.parse_args(['--batch-size', '256', '--eval-batch-size', '400'])
+        runs = runs_module.Runs(tmp_path / 'logs', 'labml_nn_distill.experiment', argv=['--seeds', '3'])
+        runs.uuids.append('0123abcd')
+        raise MemoryError()
+    assert exit_status(main) == 3
+    line = one_line(capsys)
+    assert ('continue with: python -m labml_nn_distill.experiment --seeds 3 --resume 0123abcd '
+            '--eval-batch-size 100') in line
 
 
 def test_other_errors_keep_their_traceback(fresh_command):

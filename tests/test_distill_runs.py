@@ -199,6 +199,8 @@ def test_full_disk_stops_at_once_naming_the_file_and_the_run_resumes(tmp_path):
     teacher = run_folder(tmp_path, 'teacher')
     assert f'Cannot write {teacher / "checkpoints" / "64" / "state.pt"}: No space left on device' in error
     assert 'free there' in error and 'Traceback' not in error
+    # The command that continues names the run, never a placeholder
+    assert f'--resume {teacher.name}' in error and 'UUID' not in error
     assert not list((tmp_path / 'logs').rglob('*.tmp')) and not list((tmp_path / 'logs').rglob('state.pt'))
     # Space freed: the study continues
     process = run_module('labml_nn_distill.experiment', *options, '--resume', teacher.name, cwd=tmp_path)
@@ -251,7 +253,7 @@ def test_out_of_memory_advice_names_the_evaluation_batch_that_may_change_on_resu
     monkeypatch.setattr(runs_module, 'train', out_of_memory)
     assert study(tmp_path, '--batch-size', '256', '--eval-batch-size', '400') == 3
     error = capsys.readouterr().err
-    assert '--resume UUID --eval-batch-size 100' in error and '--batch-size 128' in error
+    assert 'again with --eval-batch-size 100' in error and '--batch-size 128' in error and 'UUID' not in error
     assert 'same options' not in error and 'Traceback' not in error
 
 
@@ -448,7 +450,9 @@ def test_second_writer_of_a_live_run_or_output_folder_is_refused_naming_the_firs
                            '--output-dir', 'other', '--logs-dir', 'logs', '--resume', teacher.name,
                            cwd=tmp_path, timeout=60)
         assert third.returncode == 2, third.stderr[-3000:]
-        assert f'The labml run {teacher} is being written by process {first.pid}' in third.stderr
+        # The study is locked before any of its runs: the refusal names the study and the first process
+        assert 'The study of labml_nn_distill.experiment' in third.stderr
+        assert f'is being written by process {first.pid}' in third.stderr
         assert (teacher / 'run.pid').exists() and not list(teacher.glob('run.pid.*'))
         assert first.poll() is None
     finally:

@@ -7,8 +7,15 @@ placeholders moved, duplicated, renumbered, encoded or hidden in comments and at
 and random Unicode including lone surrogates, controls and bidi marks. Bounded for CI
 (well under 60 s on two cores) and derandomised, so a failure reproduces; run with
 `--hypothesis-seed` and a larger `max_examples` locally to search further.
+
+Two more kinds of input (issue 22): `_site.json`'s `@` keys, spelt and valued every way a
+translator might (look-alike keys, duplicates, values of every JSON type, bidi marks), where
+`check` and the build must publish exactly the same thing; and paths, where links inside
+translations/ and `--out` made of `..`, links and the seed's name must never let a command write
+the seed or anything outside translations/ (but for the PO file export-po is asked for).
 """
 import json
+import os
 import re
 import tempfile
 from collections import Counter
@@ -236,3 +243,119 @@ def test_build_never_raises_and_the_page_holds_each_code_fragment_once(source, d
         for forbidden in ("<script", "javascript:", " onclick=", " style=", "\u202e"):
             assert page.count(forbidden) == english.count(forbidden), forbidden
 
+
+
+# ------------------------------------------------ `@` keys: one reading for check and the build
+
+AT_KEYS = ["@ready", "@name", " @ready", "@ready ", "@Ready", "@READY", "\uff20ready", "@ready\u200f",
+           "@name ", "@Name", "@draft", "@", "ready", "Home"]
+AT_VALUES = ["yes", "no", "", " no", "yes ", "No", "YES", "\u202eyes", None, False, 0, [], {},
+             "සිංහල", "Sinhala\u202e", "\u2067x", "a\nb", "<b>x</b>", "x" * 41, "   "]
+
+
+def meta_like(key: str) -> str | None:
+    import unicodedata
+    folded = unicodedata.normalize("NFKC", key).strip().lower()
+    return folded if folded.startswith("@") else None
+
+
+def expected_ready(entries: list) -> bool:
+    """The rule as README states it: exactly one exact `@ready` key at most, nothing that
+    looks like one, and its value exactly "yes" (or "" / absent: not yet filled in)."""
+    ready_like = [(key, value) for key, value in entries if meta_like(key) == "@ready"]
+    if any(key != "@ready" for key, _ in ready_like) or len(ready_like) > 1:
+        return False
+    return not ready_like or ready_like[0][1] in ("yes", "")
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.sampled_from(AT_KEYS), st.sampled_from(AT_VALUES) | text), max_size=6))
+def test_check_and_the_build_read_every_at_key_alike(entries):
+    from annotated_docs import i18n
+    from annotated_docs.translations import language_meta
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        path = root / "si" / "_site.json"
+        path.parent.mkdir(parents=True)
+        # Duplicates kept: written by hand, as a translator's editor would
+        path.write_text("{" + ", ".join(f"{json.dumps(key)}: {json.dumps(value)}" for key, value in entries)
+                        + "}", encoding="utf-8")
+        keys = {"_site": ["@name", "@ready", "Home"], "large": ["Large"]}
+        problems = commands.check(root, keys, ["si"])
+        at_errors = [problem for problem in problems if problem.severity == "error"
+                     and problem.key is not None and meta_like(problem.key) is not None]
+        name, ready = language_meta(root, "si")
+        # The build publishes what check accepts, and nothing it reports on @ready
+        assert ready == expected_ready(entries)
+        assert ("si" in i18n.languages(root)) == ready
+        if not ready:
+            assert any(meta_like(problem.key) == "@ready" for problem in at_errors), (entries, problems)
+        # A name is shown only when it is one clean value check does not report
+        if name != "si":
+            names = [value for key, value in entries if key == "@name"]
+            assert names == [name] or [value.strip() for value in names] == [name]
+            assert not re.search(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\n<&]", name)
+
+
+# ------------------------------------------- paths: no command writes the seed or outside, by any path
+
+SEGMENTS = ["..", ".", "si", "translations", "outside", "readme.json", "x.po", "link", "large.json", "sub",
+            "readme.po", "src"]
+LINKS = {"large.json": "outside/x.json", "sub": "outside", "paper": "outside", "readme.po": "translations/si/readme.json"}
+
+
+def tree_bytes(folder: Path) -> dict:
+    return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file() and not path.is_symlink()}
+
+
+@settings(FUZZ, max_examples=60)
+@given(links=st.lists(st.sampled_from(sorted(LINKS)), unique=True, max_size=3),
+       out=st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=5),
+       command=st.sampled_from(["export-po", "template", "import-po", "purge-obsolete"]))
+def test_no_command_writes_the_seed_or_outside_translations_by_any_path(links, out, command):
+    import argparse
+    import polib
+    from annotated_docs.translations import cli
+    seed = Path(__file__).resolve().parent.parent / "translations" / "si" / "readme.json"
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        translations = base / "translations"
+        (translations / "si").mkdir(parents=True)
+        (translations / "si" / "readme.json").write_bytes(seed.read_bytes())
+        (base / "outside").mkdir()
+        (base / "outside" / "x.json").write_text('{"Large": "x"}', encoding="utf-8")
+        (base / "src").mkdir()
+        for name in links:
+            link = (translations / "si" / name) if name != "readme.po" else base / name
+            link.symlink_to(base / LINKS[name])
+        keys = {"readme": ["<p>Other.</p>"], "large": ["Large"], "paper/page": ["<p>Page.</p>"],
+                "sub/page": ["<p>Sub.</p>"], "_site": ["@name", "@ready", "Home"]}
+        catalog = polib.POFile()
+        for page, page_keys in keys.items():
+            for key in page_keys:
+                if not key.startswith("@"):
+                    catalog.append(polib.POEntry(msgctxt=page, msgid=key, msgstr="<p>ප</p>" if "<p>" in key else "ප"))
+        catalog.save(str(base / "in.po"))
+        before = tree_bytes(base)
+        target = base.joinpath(*out)
+        argv = {"export-po": ["export-po", "--lang", "si", "--out", str(target)],
+                "template": ["template", "--lang", "si"], "import-po": ["import-po", "--lang", "si", str(base / "in.po")],
+                "purge-obsolete": ["purge-obsolete", "--lang", "si"]}[command]
+        parser = argparse.ArgumentParser(prog="annotated_docs")
+        cli.add_subparser(parser.add_subparsers(dest="command"))
+        status = cli.run(parser.parse_args(["translations", "--translations", str(translations),
+                                            "--source", str(base / "src"), *argv]), lambda source: keys)
+        assert status in (0, 1, 2)
+        after = tree_bytes(base)
+        assert after[translations / "si" / "readme.json"] == seed.read_bytes()
+        real_translations = Path(os.path.realpath(translations))
+        for path, content in after.items():
+            if before.get(path) == content:
+                continue
+            real = Path(os.path.realpath(path))
+            if command == "export-po":
+                assert status == 0 and real == Path(os.path.realpath(target)) and real.suffix == ".po"
+                assert real_translations not in real.parents
+            else:
+                assert real_translations in real.parents, (command, path)
+        assert set(before) <= set(after)

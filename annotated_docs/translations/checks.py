@@ -42,7 +42,7 @@ BLOCK_TAGS = {"p", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody"
               "td", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
 # Characters that reorder or hide text (bidi embeddings, overrides, isolates) and controls:
 # never in a note, a way to make a page say what its source does not.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _UNSAFE_URL = re.compile(r"^(?:javascript|vbscript|data):", re.IGNORECASE)
 
 VIRAMA, RA, YA, ZERO_WIDTH_JOINER = "\u0dca", "\u0dbb", "\u0dba", "\u200d"

@@ -119,7 +119,9 @@ def run(args, english_keys_by_page: EnglishKeys) -> int:
         if why is not None:
             print(f"--lang: {why}", file=sys.stderr)
             return 2
-        folder_problems = []
+        # Only what concerns the language asked for
+        folder = (Path(args.translations) / lang).as_posix() + "/"
+        folder_problems = [problem for problem in folder_problems if problem.file.startswith(folder)]
     unknown = [page for page in getattr(args, "page", None) or [] if page not in keys_by_page]
     if unknown:
         print(f"--page: no page {unknown[0]!r}; pages are "
@@ -132,7 +134,8 @@ def run(args, english_keys_by_page: EnglishKeys) -> int:
         print(commands.format_status(commands.status(args.translations, keys_by_page, langs)))
         return 0
     if command == "check":
-        problems = folder_problems + commands.check(args.translations, keys_by_page, langs)
+        # A problem of a file both ways (a draft's `_site.json`) is printed once
+        problems = list(dict.fromkeys(folder_problems + commands.check(args.translations, keys_by_page, langs)))
         for problem in problems:
             print(problem)
             if args.diff and problem.detail:
@@ -143,8 +146,16 @@ def run(args, english_keys_by_page: EnglishKeys) -> int:
         return 1 if errors else 0
     if command == "export-po":
         out = args.out or Path(f"{lang}.po")
+        why = po.out_problem(args.translations, args.source, out)
+        if why is not None:
+            print(f"--out {out}: {why}", file=sys.stderr)
+            return 2
         catalog = po.export_po(args.translations, lang, keys_by_page)
-        write_if_changed(out, catalog.__unicode__() + "\n")
+        try:
+            write_if_changed(out, catalog.__unicode__() + "\n")
+        except OSError as error:
+            print(f"--out {out}: cannot be written ({error.strerror or error})", file=sys.stderr)
+            return 2
         print(f"{out}: {len(catalog)} entries, {len(catalog.translated_entries())} translated, "
               f"{len(catalog.fuzzy_entries())} fuzzy, {len(catalog.obsolete_entries())} obsolete")
         return 0

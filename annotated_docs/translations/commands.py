@@ -8,10 +8,11 @@ Files in PROTECTED are never written: the user's seed stays byte for byte.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import READY_KEY, SITE_PAGE, Problem, catalog_path, load_catalog, shorten
+from . import META_KEYS, READY_KEY, SITE_PAGE, Problem, catalog_path, load_catalog, path_problem, shorten
 from .jsonfile import FileStyle, TranslationFileError, entry_text, read, render, write_if_changed
 from .matching import normalise
 
@@ -27,11 +28,24 @@ def is_protected(translations_root: Path, path: Path) -> bool:
                for lang, page in PROTECTED)
 
 
+class WriteRefused(ValueError):
+    """A file no command may write (the seed, a link, outside translations/), or one the
+    system would not let us write (a read-only folder); the message names it and why."""
+
+
 def write(translations_root: Path, path: Path, text: str) -> bool:
-    """The commands' only way to write a file: never a protected one (then ValueError)."""
+    """The commands' only way to write a file: never a protected one, never through a link or
+    outside `translations_root` (then WriteRefused, as for a folder that cannot be written)."""
     if is_protected(translations_root, path):
-        raise ValueError(f"{path} is the user's seed; no command writes it")
-    return write_if_changed(path, text)
+        raise WriteRefused(f"{path} is the user's seed; no command writes it")
+    unsafe = path_problem(translations_root, path)
+    if unsafe is not None:
+        raise WriteRefused(unsafe)
+    try:
+        return write_if_changed(path, text)
+    except OSError as error:
+        raise WriteRefused(f"cannot be written ({error.strerror or error}); nothing was "
+                           "changed") from None
 
 
 def translation_pages(translations_root: Path, lang: str) -> list[str]:
@@ -63,8 +77,11 @@ class PageStatus:
 
 def page_status(translations_root: Path, lang: str, page: str, keys: list[str]) -> PageStatus:
     catalog = load_catalog(translations_root, lang, page, english_keys=keys)
-    result = PageStatus(lang, page, total=len(keys), problems=list(catalog.problems))
-    for key in keys:
+    # `@name` and `@ready` describe the language; they are not text to translate, so they
+    # count neither as done nor as missing (their problems are the file's)
+    counted = [key for key in keys if not (page == SITE_PAGE and key in META_KEYS)]
+    result = PageStatus(lang, page, total=len(counted), problems=list(catalog.problems))
+    for key in counted:
         resolution = catalog.resolve(key)
         result.problems.extend(resolution.problems)
         state = "translated" if resolution.state == "carried" else resolution.state
@@ -117,12 +134,31 @@ def format_status(rows: list[PageStatus]) -> str:
                      for cells in table)
 
 
+# Below this share of translated entries, a language marked ready gets a warning
+READY_WARNING_PERCENT = 50.0
+
+
 def check(translations_root: Path, keys_by_page: dict[str, list[str]],
           langs: list[str]) -> list[Problem]:
-    """Every problem of every file: the file's own, and each English key's checks."""
+    """Every problem of every file: the file's own, and each English key's checks; and a
+    warning for a language the site publishes although most of it is still English."""
+    from . import language_meta
     problems = []
-    for row in status(translations_root, keys_by_page, langs):
+    rows = status(translations_root, keys_by_page, langs)
+    for row in rows:
         problems.extend(row.problems)
+    for lang in langs:
+        total = PageStatus(lang, "total")
+        for row in rows:
+            if row.lang == lang and row.page in keys_by_page:
+                total.add(row)
+        # At 0 % the language folder's own warning says it (for the build too)
+        if language_meta(translations_root, lang)[1] and 0 < total.percent < READY_WARNING_PERCENT:
+            problems.append(Problem(
+                str(catalog_path(translations_root, lang, SITE_PAGE)), READY_KEY, "warning",
+                f"the language is published, but only {total.percent:.1f} % of its entries are "
+                f"translated: most pages would show English under the {lang} label; write "
+                '"@ready": "no" until more is translated'))
     return problems
 
 
@@ -153,6 +189,10 @@ def template(translations_root: Path, lang: str, keys_by_page: dict[str, list[st
         if keys is None:
             changes.append(FileChange(path, [], False, f"no source page {page!r}", failed=True))
             continue
+        unsafe = path_problem(translations_root, path) if os.path.lexists(path) else None
+        if unsafe is not None:
+            changes.append(FileChange(path, [], False, unsafe, failed=True))
+            continue
         if path.exists():
             try:
                 existing = _read(path)
@@ -175,9 +215,13 @@ def template(translations_root: Path, lang: str, keys_by_page: dict[str, list[st
             continue
         written = False
         if added or not path.exists():
-            written = write(translations_root, path, render(
-                texts + [entry_text(key, _start_value(key, page, new_language), style)
-                         for key in added], style))
+            try:
+                written = write(translations_root, path, render(
+                    texts + [entry_text(key, _start_value(key, page, new_language), style)
+                             for key in added], style))
+            except WriteRefused as error:
+                changes.append(FileChange(path, added, False, str(error), failed=True))
+                continue
         changes.append(FileChange(path, added, written))
     return changes
 
@@ -193,7 +237,11 @@ def purge_obsolete(translations_root: Path, lang: str, keys_by_page: dict[str, l
     changes = []
     for page in pages or translation_pages(translations_root, lang):
         path = catalog_path(translations_root, lang, page)
-        if not path.exists():
+        if not os.path.lexists(path):
+            continue
+        unsafe = path_problem(translations_root, path)
+        if unsafe is not None:
+            changes.append(FileChange(path, [], False, unsafe, failed=True))
             continue
         if page not in keys_by_page:
             changes.append(FileChange(path, [], False, f"no source page {page!r}; delete the "
@@ -214,8 +262,12 @@ def purge_obsolete(translations_root: Path, lang: str, keys_by_page: dict[str, l
         if dry_run:
             changes.append(FileChange(path, removed, False, dry_run=True))
             continue
-        written = bool(removed) and write(
-            translations_root, path, render([entry.text for entry in kept], existing.style))
+        try:
+            written = bool(removed) and write(
+                translations_root, path, render([entry.text for entry in kept], existing.style))
+        except WriteRefused as error:
+            changes.append(FileChange(path, removed, False, str(error), failed=True))
+            continue
         changes.append(FileChange(path, removed, written))
     return changes
 

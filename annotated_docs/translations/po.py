@@ -14,7 +14,10 @@ from pathlib import Path
 
 import polib
 
-from . import Problem, catalog_path, load_catalog, shorten
+import os
+
+from . import META_KEYS, Problem, catalog_path, load_catalog, meta_value_problem, path_problem, shorten
+from .checks import check_entry
 from .jsonfile import FileStyle, TranslationFileError, entry_text, read, render, with_value
 from .matching import normalise
 
@@ -54,6 +57,23 @@ def export_po(translations_root: Path, lang: str, keys_by_page: dict[str, list[s
     return po
 
 
+def out_problem(translations_root: Path, source_root: Path, out: Path) -> str | None:
+    """Why `export-po` may not write `out`, or None: a PO file's name ends in `.po`, and it
+    goes neither among the translation files (where it would replace one, the seed
+    included) nor among the pages' sources, whatever links or `..` its path takes."""
+    if out.suffix != ".po":
+        return "a PO file's name ends in .po; pass --out LANG.po"
+    real = os.path.realpath(out)
+    for folder, what in ((translations_root, "translation files"), (source_root, "pages' sources")):
+        real_folder = os.path.realpath(folder)
+        if real == real_folder or real.startswith(real_folder.rstrip(os.sep) + os.sep):
+            return (f"it is {real}, among the {what} in {folder}; write the PO file outside "
+                    "them (the default is LANG.po in the working directory)")
+    if os.path.isdir(out):
+        return "it is a folder; pass a file name ending in .po"
+    return None
+
+
 def _newlines_as(english: str, translation: str) -> str:
     """gettext wants a msgstr to begin and end with a newline exactly when its msgid does
     (msgfmt refuses the file otherwise); in HTML they are the same text."""
@@ -90,7 +110,7 @@ def import_po(translations_root: Path, lang: str, keys_by_page: dict[str, list[s
     """Write the PO file's translations into `translations/<lang>/`: each non-empty,
     non-fuzzy, non-obsolete entry whose page and English key exist today. Files whose bytes
     would not change are not touched; the seed is never written."""
-    from .commands import is_protected, write
+    from .commands import WriteRefused, is_protected, write
     try:
         po = polib.pofile(str(po_path), encoding="utf-8")
     except (OSError, ValueError, UnicodeDecodeError) as error:
@@ -98,6 +118,11 @@ def import_po(translations_root: Path, lang: str, keys_by_page: dict[str, list[s
     problems: list[Problem] = []
     wanted: dict[str, dict[str, str]] = {}
     for entry in po:
+        if entry.msgid_plural:
+            problems.append(Problem(str(po_path), entry.msgid, "warning", "a plural entry "
+                                    "(msgid_plural); the pages have no plural forms, so it is "
+                                    "skipped", entry.linenum))
+            continue
         if entry.obsolete or entry.fuzzy or not entry.msgstr:
             continue
         page = entry.msgctxt or ""
@@ -112,12 +137,26 @@ def import_po(translations_root: Path, lang: str, keys_by_page: dict[str, list[s
                                     "of today's page; export again and translate the new "
                                     "English; skipped", entry.linenum))
             continue
+        english = today[normalise(entry.msgid)]
+        # What `check` would reject is not written: the file keeps what it had
+        errors = ([why] if english in META_KEYS and (why := meta_value_problem(english, entry.msgstr))
+                  else [] if english in META_KEYS
+                  else [message for severity, message in check_entry(english, entry.msgstr, lang)
+                        if severity == "error"])
+        if errors:
+            problems.append(Problem(str(po_path), entry.msgid, "error", f"not imported: "
+                                    f"{errors[0]}", entry.linenum))
+            continue
         wanted.setdefault(page, {})[normalise(entry.msgid)] = entry.msgstr
     results = []
     for page, translations in wanted.items():
         path = catalog_path(translations_root, lang, page)
         result = Imported(path)
         results.append(result)
+        unsafe = path_problem(translations_root, path)
+        if unsafe is not None:
+            result.refused = unsafe
+            continue
         try:
             existing = read(path) if path.exists() else None
         except (TranslationFileError, OSError) as error:
@@ -141,7 +180,10 @@ def import_po(translations_root: Path, lang: str, keys_by_page: dict[str, list[s
         if is_protected(translations_root, path):
             result.refused = "the user's seed is never rewritten"
             continue
-        result.written = write(translations_root, path, render(texts, style))
+        try:
+            result.written = write(translations_root, path, render(texts, style))
+        except WriteRefused as error:
+            result.refused = str(error)
     return results, problems
 
 

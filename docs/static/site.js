@@ -63,7 +63,7 @@
 
   function setUpCopyButtons() {
     var labels = document.body.dataset;
-    document.querySelectorAll(".code pre, .notes pre").forEach(function (pre) {
+    document.querySelectorAll(".code pre, .notes pre, .cite pre").forEach(function (pre) {
       var button = document.createElement("button");
       button.type = "button";
       button.className = "copy-button";
@@ -91,19 +91,100 @@
   function setUpSwitcher() {
     document.querySelectorAll(".languages a[hreflang]").forEach(function (link) {
       link.addEventListener("click", function () {
-        if (location.hash) link.href = link.href.split("#")[0] + location.hash;
+        var section = readersPlace();
+        if (section) link.href = link.href.split("#")[0] + "#" + section;
+      });
+    });
+  }
+
+  // The section at the top of the window: the reader's place, without a #hash to say it.
+  function sectionInView() {
+    var sections = document.querySelectorAll("section.section[id]");
+    for (var i = 0; i < sections.length; i++) {
+      if (sections[i].getBoundingClientRect().bottom > 8) return i || window.scrollY > 0 ? sections[i] : null;
+    }
+    return null;
+  }
+
+  // Where the reader is: the #hash, else the section at the top of the window when they were
+  // last reading below the header (reaching the header's links scrolls them away from it).
+  var readerAt = null;
+  function setUpPlace() {
+    var header = document.querySelector(".site-header"), pending = false;
+    window.addEventListener("scroll", function () {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () {
+        pending = false;
+        if (!header || header.getBoundingClientRect().bottom < 0) readerAt = sectionInView();
+      });
+    }, {passive: true});
+  }
+  function readersPlace() { return location.hash.slice(1) || (readerAt || sectionInView() || {}).id || ""; }
+
+  // "Report a problem" names the section the reader is at.
+  function setUpReport() {
+    document.querySelectorAll("a[data-report]").forEach(function (link) {
+      link.addEventListener("click", function () {
+        var section = readersPlace();
+        if (section) link.href = link.dataset.report + encodeURIComponent("\nSection: #" + section);
       });
     });
   }
 
   // -------------------------------------------------------------------- table of contents
+  // Beside the text from 1024 px on, marking the heading the reader is under.
   function setUpToc() {
     var toc = document.getElementById("site-toc");
     if (!toc) return;
-    var wide = window.matchMedia("(min-width: 1400px)");
+    var wide = window.matchMedia("(min-width: 1024px)");
     function follow() { toc.open = wide.matches; }
     follow();
     wide.addEventListener("change", follow);
+    var links = Array.prototype.slice.call(toc.querySelectorAll("a[href^='#']"));
+    var targets = links.map(function (link) {
+      return document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    });
+    var pending = false;
+    function mark() {
+      pending = false;
+      var current = -1;
+      for (var i = 0; i < targets.length; i++) {
+        if (targets[i] && targets[i].getBoundingClientRect().top < 40) current = i;
+      }
+      links.forEach(function (link, i) {
+        if (i === Math.max(current, 0)) {
+          if (link.getAttribute("aria-current") !== "location") {
+            link.setAttribute("aria-current", "location");
+            var list = toc.parentNode, box = link.getBoundingClientRect(), shown = list.getBoundingClientRect();
+            if (box.top < shown.top || box.bottom > shown.bottom) list.scrollTop += box.top - shown.top - shown.height / 3;
+          }
+        } else link.removeAttribute("aria-current");
+      });
+    }
+    window.addEventListener("scroll", function () {
+      if (!pending) { pending = true; requestAnimationFrame(mark); }
+    }, {passive: true});
+    mark();
+  }
+
+  // ------------------------------------------------- symbols of the formulas and the code
+  // Hovering or focusing T in a formula lights the variable that holds it in the code, and
+  // the reverse (the page's `symbols:`, see annotated_docs/symbols.py).
+  function setUpSymbols() {
+    function light(event, on) {
+      var symbol = event.target.closest && event.target.closest("[data-symbol]");
+      if (!symbol) return;
+      document.querySelectorAll("[data-symbol]").forEach(function (element) {
+        if (element.dataset.symbol === symbol.dataset.symbol) element.classList.toggle("symbol-lit", on);
+      });
+    }
+    ["mouseover", "focusin"].forEach(function (name) {
+      document.addEventListener(name, function (event) { light(event, true); });
+    });
+    ["mouseout", "focusout"].forEach(function (name) {
+      document.addEventListener(name, function (event) { light(event, false); });
+    });
   }
 
   // ------------------------------------------------------------------------------- search
@@ -132,33 +213,67 @@
     return loading;
   }
 
-  function fold(text) { return text.normalize("NFC").toLowerCase(); }
+  // A query finds what its other spellings find: T^2, T2 and T² (NFKC), alpha, \alpha and α,
+  // z_i and zi; the index holds formulas as T^2 and z_i (outline.search_text).
+  var GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "θ": "theta",
+               "λ": "lambda", "μ": "mu", "π": "pi", "σ": "sigma", "τ": "tau", "φ": "phi", "ω": "omega"};
+  function fold(text) {
+    return text.normalize("NFKC").toLowerCase().replace(/[αβγδεθλμπστφω]/g, function (letter) {
+      return GREEK[letter];
+    }).replace(/[\^_{}\\$]/g, "");
+  }
 
+  // Score: a word in the heading counts most, a heading that is the query itself more still
+  // (the section that defines it), then the page's title, then how often the text says it; the
+  // names in code count half. Ties keep reading order. One result per title shown.
   function search(query) {
     var words = fold(query).split(/\s+/).filter(Boolean);
     if (!words.length) return [];
-    var found = [];
-    index.entries.forEach(function (entry) {
+    var whole = words.join(" "), found = [];
+    index.entries.forEach(function (entry, position) {
       var page = index.pages[entry[0]];
       var heading = fold(entry[1]), text = fold(entry[3]), title = fold(page[1]);
-      var score = 0;
+      var code = entry[4] === 1, score = 0;
       for (var i = 0; i < words.length; i++) {
         var word = words[i];
-        var inText = text.indexOf(word) >= 0, inHeading = heading.indexOf(word) >= 0;
+        var inText = text.split(word).length - 1, inHeading = heading.indexOf(word) >= 0;
         var inTitle = title.indexOf(word) >= 0;
         if (!inText && !inHeading && !inTitle) return;
-        score += (inHeading ? 4 : 0) + (inTitle ? 2 : 0) + (inText ? 1 : 0);
+        score += (inHeading && !code ? 4 : 0) + (inTitle ? 2 : 0) + (code ? 0.5 : 1) * Math.min(inText, 4);
       }
-      found.push({entry: entry, page: page, score: score});
+      if (!code && (heading === whole || title === whole)) score += 8;
+      found.push({entry: entry, page: page, score: score, position: position, title: shownTitle(entry, page)});
     });
-    found.sort(function (a, b) { return b.score - a.score; });
-    return found.slice(0, 20);
+    found.sort(function (a, b) { return b.score - a.score || a.position - b.position; });
+    var seen = {};
+    return found.filter(function (result) {
+      if (seen[result.title]) return false;
+      seen[result.title] = true;
+      return true;
+    }).slice(0, 20);
+  }
+
+  // The page's title and the heading; a section without one is named by its first words.
+  function shownTitle(entry, page) {
+    var under = entry[1] || (entry[4] === 1 ? "" : entry[3].split(/\s+/).slice(0, 8).join(" "));
+    return page[1] + (under && under !== page[1] ? " › " + under : "") + (entry[4] === 1 ? " ‹›" : "");
   }
 
   function snippet(text, query) {
     var word = fold(query).split(/\s+/).filter(Boolean)[0] || "";
     var at = Math.max(0, fold(text).indexOf(word) - 40);
     return (at > 0 ? "…" : "") + text.slice(at, at + 140) + (text.length > at + 140 ? "…" : "");
+  }
+
+  // The list lies inside the window whatever pushes the box aside (breadcrumbs, width).
+  function place(list) {
+    list.style.left = list.style.right = "";
+    var box = list.getBoundingClientRect(), width = document.documentElement.clientWidth;
+    var shift = box.left < 8 ? 8 - box.left : box.right > width - 8 ? width - 8 - box.right : 0;
+    if (shift) {
+      list.style.left = (list.offsetLeft + shift) + "px";
+      list.style.right = "auto";
+    }
   }
 
   function showResults(input, list, status) {
@@ -172,9 +287,10 @@
       link.href = input.dataset.root + result.page[0] + "#" + result.entry[2];
       var title = document.createElement("span");
       title.className = "search-title";
-      title.textContent = result.page[1] + (result.entry[1] ? " › " + result.entry[1] : "");
+      title.textContent = result.title;
       var text = document.createElement("span");
       text.className = "search-snippet";
+      if (result.entry[4] === 1) text.lang = "en";
       text.textContent = snippet(result.entry[3], query);
       link.appendChild(title);
       link.appendChild(text);
@@ -189,6 +305,7 @@
     }
     status.textContent = results.length ? results.length + " " + status.dataset.count : status.dataset.none;
     list.hidden = false;
+    place(list);
   }
 
   function setUpSearch() {
@@ -202,11 +319,24 @@
     }
     input.addEventListener("focus", function () { loadIndex(input).catch(function () {}); });
     input.addEventListener("input", run);
-    input.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") { input.value = ""; run(); input.blur(); }
-      if (event.key === "Enter") {
-        var first = list.querySelector("a");
-        if (first) first.click();
+    // keyboard alone: ArrowDown/ArrowUp through the results and back to the box, Enter opens
+    // (the first from the box), Esc closes the list from anywhere in it
+    input.parentNode.addEventListener("keydown", function (event) {
+      var links = Array.prototype.slice.call(list.querySelectorAll("a"));
+      var at = links.indexOf(document.activeElement);
+      if (event.key === "Escape") {
+        list.hidden = true;
+        input.focus();
+        if (at < 0) { input.value = ""; status.textContent = ""; }
+        event.preventDefault();
+      } else if (event.key === "ArrowDown" && links.length && !list.hidden) {
+        links[Math.min(at + 1, links.length - 1)].focus();
+        event.preventDefault();
+      } else if (event.key === "ArrowUp" && at >= 0) {
+        (at > 0 ? links[at - 1] : input).focus();
+        event.preventDefault();
+      } else if (event.key === "Enter" && event.target === input && links.length) {
+        links[0].click();
       }
     });
     document.addEventListener("keydown", function (event) {
@@ -219,12 +349,16 @@
     document.addEventListener("click", function (event) {
       if (!event.target.closest || !event.target.closest(".search")) list.hidden = true;
     });
+    window.addEventListener("resize", function () { if (!list.hidden) place(list); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     setUpTheme();
     setUpCopyButtons();
+    setUpPlace();
     setUpSwitcher();
+    setUpReport();
+    setUpSymbols();
     setUpToc();
     setUpSearch();
   });

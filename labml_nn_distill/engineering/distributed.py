@@ -73,7 +73,10 @@ def choose_device(name: str) -> torch.device:
         device = torch.device(name)
         torch.empty(1, device=device)
     except (RuntimeError, AssertionError, NotImplementedError) as error:
-        raise UserError(f'Cannot use device {name!r} ({first_line(error)}). Pass --device cpu, or --device '
+        # torch's message for a backend it was not built with lists sixty dispatch keys; its
+        # first sentence says what is wrong
+        reason = first_line(error).split('. ')[0][:200]
+        raise UserError(f'Cannot use device {name!r} ({reason}). Pass --device cpu, or --device '
                         f'auto to take a GPU when there is one.') from None
     return device
 

@@ -109,8 +109,8 @@ def write_atomically(path: Path, content: bytes):
         temporary.unlink(missing_ok=True)
         if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             raise DiskFull(f'Cannot write {path}: {error.strerror} ({free_space(path.parent)} free '
-                           f'there, {len(content) / 2 ** 20:.1f} MiB needed). Nothing was left '
-                           f'half-written; free some space, then resume with --resume UUID.') from None
+                           f'there, {size_text(len(content))} needed). Nothing was left '
+                           f'half-written; free some space.') from None
         raise
     fsync_folder(path.parent)
 
@@ -121,12 +121,24 @@ class DiskFull(UserError):
     """
 
 
+def size_text(size: int) -> str:
+    """
+    ### A number of bytes as people read it: `512 bytes`, `3.4 KiB`, `17.2 MiB`, `1.5 GiB`
+    """
+    if size < 1024:
+        return f'{size} bytes'
+    for unit in ('KiB', 'MiB', 'GiB'):
+        size /= 1024
+        if size < 1024 or unit == 'GiB':
+            return f'{size:.1f} {unit}'
+
+
 def free_space(folder: Path) -> str:
     """
     ### The free space of the disk holding `folder`, in words
     """
     try:
-        return f'{shutil.disk_usage(folder).free / 2 ** 20:.1f} MiB'
+        return size_text(shutil.disk_usage(folder).free)
     except OSError:
         return 'unknown space'
 

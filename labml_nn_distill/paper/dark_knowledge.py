@@ -4,6 +4,9 @@ title: Dark knowledge, shown
 summary: >
   What the soft targets hold: the MNIST teacher's probabilities for a few ambiguous test
   digits at T = 1, 4, 8 and 20, and how the entropy of its targets grows with T.
+explorer:
+  data: results/dark_knowledge.json
+  section: dark-knowledge-shown
 ---
 
 # Dark knowledge, shown
@@ -23,10 +26,25 @@ This page takes the [MNIST teacher](mnist.html) (run that page first) and shows:
 * the mean entropy of its soft targets over the 50,000 training digits, against $T$, up to
   $\log 10 \approx 2.30$ nats, the entropy of the uniform distribution, which carries nothing.
 
+![Ambiguous test digits and the teacher's probabilities at four temperatures](images/dark_knowledge.svg)
+
+![Mean entropy of the soft targets against temperature](images/dark_knowledge_entropy.svg)
+
 Nothing here is trained and nothing is chosen: the digits shown are simply those whose
 largest probability at $T = 1$ is lowest.
 
 The measured numbers are on the [results page](results.html#dark-knowledge-shown).
+
+## The temperature, live
+
+Pick one of those digits and move the temperature from 0.5 to 50: the bars are the teacher's
+ten probabilities $p_i = \exp(z_i / T) / \sum_j \exp(z_j / T)$, computed in your browser from
+its logits $z_i$ for that digit, which its JSON records. Until the page's next run writes
+them itself, the committed JSON's logits are the logarithms of its own probabilities at a
+temperature of 1: the teacher's logits shifted by a constant, which a softmax at any
+temperature ignores.
+Below them are their entropy and the two scales of the soft term's gradient, $1/T$ and
+$1/T^2$: the gradient shrinks as $1/T^2$, which is why the loss multiplies it by $T^2$.
 """
 
 import math
@@ -64,9 +82,12 @@ def measure(args, data, runs) -> dict:
     test_logits = predict(teacher, data, data.test_images).double()
     confidence = torch.softmax(test_logits, -1).max(-1).values
     chosen = confidence.argsort()[:DIGITS].tolist()
-    # Each digit with its pixels (0 to 255), so that the plot can be drawn from the JSON alone
+    # Each digit with its pixels (0 to 255), so that the plot can be drawn from the JSON alone,
+    # and its logits for the page's temperature explorer, shifted so that their log-sum-exp is 0
+    # (the log-probabilities at $T = 1$; a softmax at any $T$ does not see a shift)
     digits = [{'index': i, 'label': int(data.test_labels[i]),
                'pixels': (data.test_images[i, 0] * 255).round().int().tolist(),
+               'logits': log_soft_targets(test_logits[i], 1.0).tolist(),
                'probabilities': {f'{t:g}': log_soft_targets(test_logits[i], t).exp().tolist() for t in SHOWN}}
               for i in chosen]
     train_logits = predict(teacher, data, data.train_images).double()

@@ -5,6 +5,12 @@ summary: >
   An annotated PyTorch implementation of knowledge distillation (Hinton, Vinyals & Dean, 2015):
   soft targets, temperature, the T^2 scaling and the label term.
 order: [large, small, dataset, train, experiment, paper, engineering, readme]
+symbols:
+  T: temperature
+  \alpha: alpha
+  p_i: teacher_log_p
+  q_i: student_log_q
+  z_i: student_logits
 ---
 
 # Distilling the Knowledge in a Neural Network

@@ -21,6 +21,8 @@ into exit statuses, the same for every command:
 
 * it finished: status 0, and what it measured;
 * a mistake the user can fix (`UserError`, `DataError`): status 2, `error:` and one paragraph;
+* a file that cannot be written (a full disk, a read-only folder, no permission): status 2,
+  the file, why, and the command that continues;
 * memory ran out (GPU or CPU): status 3, which memory, and which batch size to lower;
 * Ctrl-C: status 130, that it stopped, and the command that continues;
 * SIGTERM (`docker stop`, Slurm, `kill`): status 143, the same.
@@ -31,6 +33,7 @@ whole (every file goes through [the one writer](files.html)). A run killed eithe
 continues with `--resume`; the [run engine](runs.html) knows the uuid to name.
 """
 
+import errno
 import signal
 import sys
 
@@ -38,7 +41,7 @@ import torch
 
 from labml_nn_distill.dataset import DataError
 from labml_nn_distill.engineering import UserError, distributed, first_line, options, runs
-from labml_nn_distill.engineering.files import release_locks
+from labml_nn_distill.engineering.files import DiskFull, release_locks
 
 
 class Terminated(BaseException):
@@ -55,6 +58,8 @@ def raise_terminated(signum, frame):
 
 # Statuses of the list above
 USER_ERROR, OUT_OF_MEMORY, INTERRUPTED, TERMINATED = 2, 3, 130, 143
+# The errors of a file system the user can fix: no permission, a read-only disk, no space
+WRITE_ERRORS = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 def run_command(main, argv: list[str] | None = None):
@@ -75,12 +80,20 @@ def exit_status(main, argv: list[str] | None = None) -> int:
     try:
         main(argv)
         return 0
+    except DiskFull as error:
+        return report(f'error: {error} {how_to_continue()}', USER_ERROR)
     except (UserError, DataError) as error:
         return report(f'error: {error}', USER_ERROR)
     except (torch.cuda.OutOfMemoryError, MemoryError, RuntimeError) as error:
         if not out_of_memory(error):
             raise
         return report(f'error: {out_of_memory_advice(error)}', OUT_OF_MEMORY)
+    except OSError as error:
+        if error.errno not in WRITE_ERRORS:
+            raise
+        where = f' {error.filename}' if error.filename else ''
+        return report(f'error: cannot write{where}: {error.strerror or error}; make it writable, or pass '
+                      f'another folder. {how_to_continue()}', USER_ERROR)
     except KeyboardInterrupt:
         return report(f'Interrupted. {how_to_continue()}', INTERRUPTED)
     except Terminated:
@@ -132,12 +145,16 @@ def out_of_memory_advice(error: BaseException) -> str:
     parsed = vars(options.last_parsed()) if options.last_parsed() is not None else {}
     batch, evaluation = parsed.get('batch_size'), parsed.get('eval_batch_size')
     where = 'the GPU' if isinstance(error, torch.cuda.OutOfMemoryError) else 'the CPU memory'
+    # The command that continues, with the uuid of this command's first run, when one started
+    command = runs.resume_command()
     if batch is None or evaluation is None:
+        again = f'continue with: {command}' if command else 'run the same command again'
         return (f'{where} ran out ({first_line(error)}). Close other programs using it, or run on a '
-                f'larger machine; the runs finished so far are kept and --resume continues.')
+                f'larger machine; the runs finished so far are kept; {again}.')
+    smaller = f'--eval-batch-size {max(1, evaluation // 4)}'
+    again = f'continue with: {command} {smaller}' if command else f'run the same command again with {smaller}'
     return (f'{where} ran out ({first_line(error)}) with --batch-size {batch} and --eval-batch-size '
             f'{evaluation}. If it happened while evaluating or computing the teacher cache, '
-            f'continue with --resume UUID --eval-batch-size {max(1, evaluation // 4)} (the '
-            f'evaluation batch may change on resume). If it happened in a training step, a resumed '
-            f'run needs its --batch-size: share each batch among several GPUs with torchrun '
+            f'{again} (the evaluation batch may change on resume). If it happened in a training step, '
+            f'a resumed run needs its --batch-size: share each batch among several GPUs with torchrun '
             f'--nproc_per_node N, or start a new study with --batch-size {max(1, batch // 2)}.')

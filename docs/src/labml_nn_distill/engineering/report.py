@@ -72,6 +72,17 @@ class Outputs:
         return cls(output_dir, output_dir / 'images', output_dir / 'results.md')
 
 
+def page_outputs(page: str) -> tuple[str, ...]:
+    """
+    ### What a page writes into its output folder, for the [options](options.html) to check first
+    """
+    return f'{page}.json', 'results.md', 'images/', f'images/{page}*.svg'
+
+
+# What the study writes into its output folder
+STUDY_OUTPUTS = ('results.json', 'accuracy.svg', 'errors.svg')
+
+
 # ## Mean $\pm$ sd
 
 def mean_sd(values: list[float]) -> tuple[float, float]:

@@ -37,6 +37,7 @@ batch size aside, which changes no number), and the same code, which each run re
 
 import contextlib
 import json
+import os
 import re
 import shlex
 import sys
@@ -52,8 +53,8 @@ from labml_nn_distill.dataset import ImageData
 from labml_nn_distill.engineering import UserError, distributed, first_line
 from labml_nn_distill.engineering.checkpoint import (MODEL_FILE, STATE_FILE, Checkpoints, first_nonfinite,
                                                      read_checkpoint, save_final, set_aside)
-from labml_nn_distill.engineering.files import CorruptFile, load_torch
-from labml_nn_distill.engineering.options import without_resume
+from labml_nn_distill.engineering.files import CorruptFile, load_torch, lock_folder
+from labml_nn_distill.engineering.options import KEEP_CHECKPOINTS, without_resume
 from labml_nn_distill.engineering.provenance import source_changes
 from labml_nn_distill.engineering.teacher_cache import teacher_outputs
 from labml_nn_distill.train import Hooks, TrainConfigs, evaluate, fit
@@ -126,13 +127,15 @@ class RunHooks(Hooks):
 
 def train(model: nn.Module, data: ImageData, configs: TrainConfigs, name: str,
           teacher: nn.Module | None = None, extra_configs: dict | None = None, uuid: str | None = None,
-          on_start=None) -> RunResult:
+          on_start=None, keep_checkpoints: int | None = KEEP_CHECKPOINTS) -> RunResult:
     """
     ### Train `model` as one labml run of experiment `name`
 
     With a `teacher` the loss is the distillation loss. Given the `uuid` of an unfinished
     run, the run continues from its last good checkpoint. `on_start` is called with the run's
-    uuid before training starts. labml writes into the logs folder that `use_logs_dir` set.
+    uuid before training starts. The run keeps the `state.pt` of its last `keep_checkpoints`
+    epochs (`None`: every epoch) and its final `model.pt`. labml writes into the logs folder
+    that `use_logs_dir` set.
     """
     # The other processes of a distributed run write nothing; they read the run's checkpoints
     # when it resumes
@@ -149,7 +152,7 @@ def train(model: nn.Module, data: ImageData, configs: TrainConfigs, name: str,
     if on_start is not None:
         on_start(experiment.get_uuid())
     # The run's checkpoints; a run that has some continues from the last good one
-    checkpoints = Checkpoints(labml_run_path())
+    checkpoints = Checkpoints(labml_run_path(), keep=keep_checkpoints)
     with started_labml_run(checkpoints):
         history, step = fit(model, data, configs, teacher, RunHooks(checkpoints))
         final = evaluate(model, data, configs.eval_batch_size)
@@ -194,9 +197,29 @@ def labml_run_path() -> Path:
 
 def use_logs_dir(logs_dir: Path):
     """
-    ### Make labml write runs, and the teacher cache its files, into `logs_dir`
+    ### Make labml write runs, its own files, and the teacher cache its files, into `logs_dir`
+
+    labml 0.5.3 keeps a folder of its own, `~/.labml` (the computer's id, a list of
+    projects), made the first time a run starts, wherever `HOME` is; a read-only or shared
+    `HOME` would fail or collect files there. It takes `HOME` from the environment when it
+    first needs it, so we make it once with `HOME` pointing at the logs folder: its folder is
+    then `<logs>/.labml`, and a command writes nothing outside its logs and output folders.
+    The font cache of matplotlib, which draws the plots, goes to `<logs>/.matplotlib` unless
+    `MPLCONFIGDIR` says otherwise.
     """
     lab.configure({'experiments_path': str(logs_dir)})
+    from labml.internal.computer import configs as computer
+    if computer._internal is None or computer._internal.home != Path(logs_dir):
+        home = os.environ.get('HOME')
+        os.environ['HOME'] = str(logs_dir)
+        try:
+            computer._internal = computer.Computer()
+        finally:
+            if home is None:
+                del os.environ['HOME']
+            else:
+                os.environ['HOME'] = home
+    os.environ.setdefault('MPLCONFIGDIR', str(Path(logs_dir) / '.matplotlib'))
 
 
 # ## Finding runs
@@ -309,6 +332,8 @@ def key_text(key: dict) -> str:
 
 # The runs of the command running in this process, for the command wrapper's resume hint
 _current = None
+# The folder under the logs folder that holds a lock per study
+STUDIES = '.studies'
 
 
 class Runs:
@@ -320,9 +345,11 @@ class Runs:
     """
 
     def __init__(self, logs_dir: Path, command: str, resume: str | None = None,
-                 allow_code_change: bool = False, argv: list[str] | None = None):
+                 allow_code_change: bool = False, argv: list[str] | None = None,
+                 keep_checkpoints: int | None = KEEP_CHECKPOINTS):
         global _current
         self.logs_dir, self.command, self.allow_code_change = Path(logs_dir), command, allow_code_change
+        self.keep_checkpoints = keep_checkpoints
         self.argv = list(sys.argv[1:] if argv is None else argv)
         # labml and the teacher cache write into the logs folder
         use_logs_dir(self.logs_dir)
@@ -330,6 +357,15 @@ class Runs:
         self.id, self.found = uuid1().hex, {}
         if resume is not None:
             self.id, self.found = self.runs_of(resume)
+        # One process at a time runs a study: a second `--resume` of it would start its own
+        # runs of the phases not yet begun. The lock is the study's folder under `.studies/`
+        # (hidden, so that no lookup of runs takes it for an experiment); only the first process
+        # of a distributed run takes it
+        if os.environ.get('RANK', '0') == '0':
+            lock_folder(self.logs_dir / STUDIES / self.id, f'The study of {self.command} (id {self.id}) in')
+            if resume is not None:
+                # Another process may have started runs of this study while we waited to lock it
+                self.id, self.found = self.runs_of(resume)
         # The uuids of the runs this process trained or took, for the resume hint
         self.uuids = []
         _current = self
@@ -373,7 +409,7 @@ class Runs:
             run_path = finished_run(self.logs_dir, experiment_name, share)
         if run_path is None:
             return train(model, data, configs, experiment_name, teacher=teacher, extra_configs=extra,
-                         on_start=self.uuids.append)
+                         on_start=self.uuids.append, keep_checkpoints=self.keep_checkpoints)
         self.uuids.append(run_path.name)
         if run_key in self.found:
             self.check_same_run(run_path, {**configs.flat(), **extra})
@@ -439,7 +475,7 @@ class Runs:
                             f'SHA-256s), start the command again without --resume, or pass --allow-code-change '
                             f'to continue anyway.')
         return train(model, data, configs, experiment_name, teacher=teacher, extra_configs=extra,
-                     uuid=run_path.name)
+                     uuid=run_path.name, keep_checkpoints=self.keep_checkpoints)
 
     def teacher(self, model: nn.Module, data: ImageData, configs: TrainConfigs, experiment_name: str,
                 key: dict, extra: dict | None = None, share: dict | None = None, run: str | None = None,

@@ -65,8 +65,8 @@ import yaml
 
 from labml_nn_distill.dataset import load_dataset
 from labml_nn_distill.engineering.files import release_locks
-from labml_nn_distill.engineering.options import Parser, add_options
-from labml_nn_distill.engineering.report import run_page, run_record
+from labml_nn_distill.engineering.options import KEEP_CHECKPOINTS, Parser, add_options
+from labml_nn_distill.engineering.report import page_outputs, run_page, run_record
 from labml_nn_distill.engineering.runs import RunResult, Runs
 from labml_nn_distill.large import MnistTeacher
 from labml_nn_distill.train import EPOCHS, TrainConfigs
@@ -104,10 +104,12 @@ class Page:
         """
         ### The page's command line: its own options, and those every page has
         """
-        parser = Parser(prog=f'python -m labml_nn_distill.paper.{self.name}', description=self.description)
+        parser = Parser(prog=f'python -m labml_nn_distill.paper.{self.name}', description=self.description,
+                        writes=page_outputs(self.name))
         common = dict(threads=1, output_dir=Path('results'), publish=False)
         if self.data is not None:
-            common.update(train_subset=None, logs_dir=None, resume=None, allow_code_change=False)
+            common.update(train_subset=None, logs_dir=None, resume=None, allow_code_change=False,
+                          keep_checkpoints=KEEP_CHECKPOINTS)
         if self.data == 'mnist':
             common.update(data_dir=Path('data'))
         add_options(parser, default_text={'logs_dir': 'logs/ of the checkout, or of the working directory'},
@@ -132,7 +134,7 @@ class Page:
             if self.data is not None:
                 data = load_dataset(self.data, getattr(args, 'data_dir', Path('data')), train_subset=args.train_subset)
                 runs = Runs(args.logs_dir, f'labml_nn_distill.paper.{self.name}', args.resume,
-                            args.allow_code_change, argv)
+                            args.allow_code_change, argv, args.keep_checkpoints)
             results = {'page': self.name, **measure(args, data, runs), **run_record(self.name, argv, started)}
             return run_page(self.name, results, markdown, plot, args.output_dir, args.publish, RESULTS_ORDER)
         finally:
