@@ -186,6 +186,38 @@ def test_paired_bootstrap_interval_excludes_zero_only_for_a_real_difference():
     assert 'within the noise' in verdict(noisy, 'C', 'D')
 
 
+def test_verdicts_at_the_edge_of_the_noise_say_so():
+    """An interval whose end nearest 0 is within one digit of it is worded as such, on either side of 0"""
+    from labml_nn_distill.paper.comparing import EDGE, signed, verdict
+    assert EDGE == 1.0
+
+    def sentence(difference, low, high):
+        return verdict({'difference': difference, 'low': low, 'high': high}, 'A', 'B', link=None)
+    # Beats, but the lower end is 0.04: the interval is shown with the digits it needs
+    narrow = sentence(3.0, 0.04, 6.0)
+    assert narrow.startswith('A beats B, but only just') and '+0.04 to +6.0' in narrow and '+0.0 ' not in narrow
+    # Beats, told from B's side when B has fewer errors, at +0.5
+    assert sentence(-3.0, -6.0, -0.5).startswith('B beats A, but only just (3.0 fewer errors, 95 % interval +0.5')
+    # The sweep's three boundary cases: lower ends at exactly 0, at -0.2 and at +0.8
+    assert sentence(2.0, 0.0, 4.0).startswith('A and B are within the noise of each other, but only just')
+    assert sentence(0.8, -0.2, 2.0).startswith('A and B are within the noise of each other, but only just')
+    assert sentence(2.5, 0.8, 4.0).startswith('A beats B, but only just')
+    # Clear cases keep the plain sentence
+    assert sentence(5.0, 2.0, 8.0) == 'A beats B (5.0 fewer errors, 95 % interval +2.0 to +8.0)'
+    assert sentence(0.2, -3.0, 3.0) == ('A and B are within the noise of each other '
+                                        '(0.2 fewer errors, 95 % interval -3.0 to +3.0)')
+    # A difference of 0 is no one's advantage: within the noise, not "only just"
+    assert 'only just' not in sentence(0.0, -0.5, 0.5)
+    assert [signed(x) for x in (0.0, 0.04, -0.04, 1.25, -2.0)] == ['0.0', '+0.04', '-0.04', '+1.2', '-2.0']
+
+
+def test_a_page_of_many_comparisons_says_how_many_false_beats_chance_gives():
+    from labml_nn_distill.paper.comparing import multiplicity
+    sentence = multiplicity(17)
+    assert sentence.startswith('These are 17 comparisons, each at 95 %') and 'about 0.9 of them' in sentence
+    assert 'about 2.0 of them' in multiplicity(40)
+
+
 @pytest.mark.parametrize('name', ['temperature_sweep', 'omitted_class', 'ensemble'])
 def test_committed_comparisons_follow_from_the_recorded_mistakes(name):
     page = importlib.import_module(f'labml_nn_distill.paper.{name}')

@@ -42,7 +42,9 @@ import numpy as np
 # seed started from the same weights and saw the same batches, so their difference is paired:
 # we resample the seeds, and the test digits, with replacement, 10,000 times, and take the
 # middle 95 % of the resampled mean difference in errors as the interval. A page writes
-# "beats" only when that interval excludes 0, and "within the noise" otherwise.
+# "beats" only when that interval excludes 0, and "within the noise" otherwise; when the end of
+# the interval nearest 0 lies within one test digit of it, either verdict adds "but only just",
+# since one digit more or less could turn it.
 
 # Resamples of the paired bootstrap, and the seed of its generator (the interval is deterministic)
 BOOTSTRAP_RESAMPLES = 10_000
@@ -77,23 +79,64 @@ def paired_bootstrap(wrong_a: list[list[int]], wrong_b: list[list[int]], n_examp
     return {'difference': float(difference.sum() / n_seeds), 'low': float(low), 'high': float(high)}
 
 
+# An end of the interval closer to 0 than one test digit (mean over the seeds) is at the edge:
+# one digit more or less, or another resample, could move the verdict, so the sentence says so
+EDGE = 1.0
+
+
+def signed(value: float) -> str:
+    """
+    ### A number with its sign, to one decimal, but never "+0.0" for a number that is not 0
+
+    An interval shown as "+0.0 to +5.3" beside "beats" would read as touching zero when it
+    does not; such an end gets the digits it needs.
+    """
+    if value == 0:
+        return '0.0'
+    text = f'{value:+.1f}'
+    return text if float(text) != 0 else f'{value:+.1g}'
+
+
 def verdict(comparison: dict, better: str, worse: str, link: str | None = 'comparing.html') -> str:
     """
     ### The sentence a comparison allows: "beats" or "within the noise", told from the side of the one with fewer errors
 
     Its verdict links to `link`, this page, so that a reader of any "beats" can find what it
-    means; `None` leaves the words plain.
+    means; `None` leaves the words plain. A verdict whose interval ends within `EDGE` of 0 is
+    worded as what it is: "beats, but only just" or "within the noise, but only just".
     """
     difference, low, high = comparison['difference'], comparison['low'], comparison['high']
     if difference < 0:
         # Told from the side of the one that made fewer errors
         better, worse, difference, low, high = worse, better, -difference, -high, -low
-    interval = f'{difference:.1f} fewer errors, 95 % interval {low:+.1f} to {high:+.1f}'
+    interval = f'{difference:.1f} fewer errors, 95 % interval {signed(low)} to {signed(high)}'
     beats, noise = ('beats', 'within the noise') if link is None else (
         f'[beats]({link})', f'[within the noise]({link})')
     if low > 0:
+        if low < EDGE:
+            return f'{better} {beats} {worse}, but only just ({interval}: its lower end is within one digit of 0)'
         return f'{better} {beats} {worse} ({interval})'
+    if low > -EDGE and difference > 0:
+        return (f'{better} and {worse} are {noise} of each other, but only just ({interval}: its lower end is '
+                f'within one digit of 0)')
     return f'{better} and {worse} are {noise} of each other ({interval})'
+
+
+# ## Many comparisons on one page
+#
+# Each interval is a 95 % interval, so a pair of models that do not differ at all still reads
+# "beats" about one time in twenty. A page that makes many comparisons says how many, and how
+# many false "beats" chance alone would give among them. We state the count rather than widen
+# every interval (Holm's correction would): the intervals stay those of one comparison, which
+# is what each sentence reports, and the reader can weigh a single narrow "beats" among many.
+
+def multiplicity(n_comparisons: int) -> str:
+    """
+    ### The sentence that puts a page's comparisons in their number
+    """
+    expected = 0.05 * n_comparisons
+    return (f'These are {n_comparisons} comparisons, each at 95 %: even if no two of the models differed, about '
+            f'{expected:.1f} of them would read "beats" by chance, so one narrow "beats" among them is weak evidence.')
 
 
 # ## One seed at a time: McNemar's test

@@ -55,7 +55,7 @@ from labml_nn_distill.engineering.command import run_command
 from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg
 from labml_nn_distill.paper import (STUDENT_EPOCHS, TEACHER_EPOCHS, Page, embedded_teacher, fewest_on_validation,
                                     student_name)
-from labml_nn_distill.paper.comparing import paired_bootstrap, verdict
+from labml_nn_distill.paper.comparing import multiplicity, paired_bootstrap, verdict
 from labml_nn_distill.small import MnistStudent
 from labml_nn_distill.train import LABEL_SMOOTHING, TrainConfigs, mistakes
 
@@ -187,6 +187,8 @@ def results_markdown(results: dict) -> str:
         f'Paired over seeds and test digits ([how](comparing.html)):',
         '',
         '\n'.join(f'* {sentence}' for sentence in comparison_sentences(results)) + '.',
+        '',
+        multiplicity(len(results['comparisons'])),
         '',
         '![Test errors against temperature](images/temperature_sweep.svg)',
     ])
