@@ -158,3 +158,28 @@ def test_resuming_a_page_with_the_uuid_of_another_commands_run_is_refused(tmp_pa
     with pytest.raises(UserError, match='was not started by labml_nn_distill.paper.temperature_sweep'):
         temperature_sweep.main([*REDUCED, '--logs-dir', str(logs), '--resume', uuid,
                                 '--output-dir', str(tmp_path / 'again')])
+
+
+def test_the_transfer_set_share_recovered_is_measured_against_the_mnist_pages_baseline_of_the_same_seed(tmp_path):
+    """The far end of the gap is the MNIST page's baseline of each seed, found by what its run records"""
+    from labml_nn_distill.engineering import UserError
+    from labml_nn_distill.engineering.runs import Runs
+    from labml_nn_distill.paper import transfer_sets
+    # Labels on 3 %: 300 errors; soft targets on 3 %: 200; labels on all of the data: 150
+    assert transfer_sets.share_recovered(300, 200, 150) == pytest.approx(2 / 3)
+    data = load_mnist5k(train_subset=64)
+    mnist_runs = Runs(tmp_path / 'logs', 'labml_nn_distill.paper.mnist', argv=[])
+    # A baseline of seed 0 as the MNIST page records it, and a distilled student that must not be taken
+    for name in ('baseline', 'T=20'):
+        mnist_runs.train({'hidden': 800, 'name': name, 'seed': 0}, MnistStudent(hidden=800), data,
+                         TrainConfigs(epochs=1), 'mnist_paper_student', extra={'page': 'mnist', 'model_name': name})
+    runs = Runs(tmp_path / 'logs', 'labml_nn_distill.paper.transfer_sets', argv=[])
+    found = transfer_sets.full_data_baseline(data, runs, 0)
+    baseline_run = next(uuid for uuid in mnist_runs.uuids
+                        if json.dumps('baseline') in (tmp_path / 'logs' / 'mnist_paper_student' / uuid /
+                                                      'configs.yaml').read_text())
+    assert found['uuid'] == baseline_run and found['uuid'] in runs.uuids
+    assert 0 <= found['test_errors'] <= len(data.test_labels)
+    # No baseline of seed 1: one clear error naming the seed and the command to run first
+    with pytest.raises(UserError, match=r'seed 1 .*labml_nn_distill\.paper\.mnist'):
+        transfer_sets.full_data_baseline(data, runs, 1)
