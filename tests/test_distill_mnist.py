@@ -3,6 +3,7 @@ torchvision's raw files, read by the data page; and the paper's MNIST page."""
 import gzip
 import hashlib
 import io
+import json
 import pickle
 import subprocess
 import sys
@@ -219,6 +220,11 @@ def test_the_mnist_page_chooses_on_validation_and_resumes_after_a_kill(tiny_mnis
     block = (tmp_path / 'out' / 'results.md').read_text()
     assert "## The paper's MNIST experiment" in block and (tmp_path / 'out' / 'images' / 'mnist.svg').exists()
     assert 'McNemar' in block and '2 seeds' in block
+    # Three sittings: the killed one, the refused resume and the one that finished; the time
+    # between them is not counted
+    timing = results['timing']
+    assert timing['sittings'] == 3 and timing['reconstructed_sittings'] == 0 and timing['model_minutes'] > 0
+    assert 'in 3 sittings (the hours between them not counted)' in block
 
 
 def test_the_mnist_page_gives_the_same_models_with_two_workers(tiny_mnist):
@@ -249,3 +255,53 @@ def test_temperatures_outside_the_documented_range_stop_before_any_data_is_read(
         page.main([option, '2', value])
     assert stop.value.code == 2
     assert f'argument {option}: must be a number from 0.1 to 100, got {value}' in capsys.readouterr().err
+
+
+def test_the_sittings_record_counts_the_time_worked_and_each_models_time_over_kills(tmp_path):
+    """Two sittings of one study, the first cut by a kill; another study's lines and a torn line are ignored"""
+    from labml_nn_distill.engineering.parallel import read_sittings
+
+    def line(sitting, event, time, study='s', **fields):
+        return json.dumps({'study': study, 'sitting': sitting, 'event': event, 'time': time, **fields})
+    path = tmp_path / 'sittings.jsonl'
+    path.write_text('\n'.join([
+        # Sitting a: the teacher trains 100 s, then a kill (its last line is a heartbeat at 160)
+        line('a', 'start', 0.0), line('a', 'job-start', 10.0, job='teacher'),
+        line('a', 'alive', 100.0, load=1.0), line('a', 'alive', 160.0, load=3.0),
+        # Hours later, sitting b: the teacher finishes in 40 s, a student is taken from its run
+        line('b', 'start', 10_000.0), line('b', 'job-start', 10_000.0, job='teacher'),
+        line('b', 'job-end', 10_040.0, job='teacher', trained=True),
+        line('b', 'job-start', 10_040.0, job='baseline#0'),
+        line('b', 'job-end', 10_041.0, job='baseline#0', trained=False), line('b', 'end', 10_050.0),
+        line('c', 'start', 0.0, study='other'), line('c', 'end', 99_999.0, study='other'),
+        '{"study": "s", "sitting": "b", "event": "ali'
+    ]))
+    record = read_sittings(path, 's')
+    assert record['sittings'] == 2 and record['reconstructed'] == 0
+    assert record['wall_seconds'] == 160.0 + 50.0
+    assert record['job_seconds'] == {'teacher': 150.0 + 40.0}
+    assert record['mean_load'] == 2.0
+    # No record at all: nothing worked, nothing counted
+    assert read_sittings(tmp_path / 'none.jsonl', 's')['sittings'] == 0
+
+
+def test_a_sitting_writes_a_heartbeat_while_a_job_runs_and_ends_its_record(tmp_path, monkeypatch):
+    import time
+    from labml_nn_distill.engineering.parallel import Job, read_sittings, run_jobs
+
+    def work(state, job):
+        time.sleep(0.35)
+        return {'trained': True}
+    from labml_nn_distill.engineering import parallel
+    real = parallel.Sittings.__init__
+
+    def quick(self, log_dir, study, workers, heartbeat_s=None):
+        real(self, log_dir, study, workers, heartbeat_s=0.1)
+    monkeypatch.setattr(parallel.Sittings, '__init__', quick)
+    run_jobs([Job('a'), Job('b')], work, lambda: {}, (), 1, log_dir=tmp_path, study='x',
+             say=lambda *args, **kwargs: None)
+    events = [json.loads(text)['event'] for text in (tmp_path / 'sittings.jsonl').read_text().splitlines()]
+    assert events[0] == 'start' and events[-1] == 'end' and 'alive' in events
+    assert events.count('job-start') == events.count('job-end') == 2
+    record = read_sittings(tmp_path / 'sittings.jsonl', 'x')
+    assert record['sittings'] == 1 and 0.6 <= record['wall_seconds'] and set(record['job_seconds']) == {'a', 'b'}

@@ -29,14 +29,26 @@ estimate of the time left, from the time each finished model took per unit of it
 A kill stops the workers with the command; `--resume` takes every finished model from its
 run, continues the unfinished ones from their last epoch, and estimates again from the
 models it trains.
+
+## The time a page took, in sittings
+
+A long page may run in several sittings: killed in the evening, resumed the next day. Its
+wall time is the time it worked, not the nights between, so each command appends to
+`sittings.jsonl` in the logs folder one line when it starts, one when each model starts and
+ends, and one every minute while it runs, each with the page's study id. A sitting lasts
+from its start to its last line (a kill loses at most a minute), a model's time is the sum
+over the sittings that trained it, and the page reads both back when it publishes.
 """
 
+import json
 import multiprocessing
 import os
 import resource
 import signal
 import sys
+import threading
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,22 +135,127 @@ class Progress:
         self.say(f'[{len(self.done)}/{len(self.costs)}] {name}: {how}{estimate}', flush=True)
 
 
+# ## The record of the sittings
+#
+# One JSON object per line, appended and never rewritten: a kill can only cut the last line,
+# which the reader skips.
+
+SITTINGS_FILE = 'sittings.jsonl'
+# Seconds between the lines that say a sitting is still at work
+HEARTBEAT_S = 60.0
+
+
+class Sittings:
+    """
+    ### This sitting's lines in `sittings.jsonl`: its start, each model's start and end, and a heartbeat
+
+    Without a logs folder nothing is written.
+    """
+
+    def __init__(self, log_dir: Path | None, study: str, workers: int, heartbeat_s: float | None = None):
+        self.path = None if log_dir is None else Path(log_dir) / SITTINGS_FILE
+        self.study, self.sitting = study, f'{os.getpid()}-{time.time():.3f}'
+        self.lock, self.stop = threading.Lock(), threading.Event()
+        self.write('start', workers=workers)
+        # The heartbeat runs beside the jobs, so that a kill in the middle of a long model loses
+        # at most `heartbeat_s` of the sitting
+        self.thread = threading.Thread(target=self.beat, args=(heartbeat_s or HEARTBEAT_S,), daemon=True)
+        self.thread.start()
+
+    def write(self, event: str, **fields):
+        if self.path is None:
+            return
+        line = json.dumps({'study': self.study, 'sitting': self.sitting, 'event': event,
+                           'time': round(time.time(), 1), **fields})
+        with self.lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, 'a') as file:
+                file.write(line + '\n')
+
+    def beat(self, heartbeat_s: float):
+        while not self.stop.wait(heartbeat_s):
+            self.write('alive', load=round(os.getloadavg()[0], 2))
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        self.write('end')
+
+
+def read_sittings(path: Path, study: str) -> dict:
+    """
+    ### A study's sittings, read back: their number, the seconds they worked, each job's seconds, the load
+
+    A sitting's seconds run from its start to its last line; a job's, summed over the
+    sittings that trained it, from its start to its end, or to its sitting's last line when a
+    kill cut it.
+    Lines marked `reconstructed` (written afterwards, from the times of the run's files) are
+    counted like the others and reported as such.
+    """
+    lines = []
+    for text in Path(path).read_text().splitlines() if Path(path).is_file() else []:
+        try:
+            line = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(line, dict) and line.get('study') == study:
+            lines.append(line)
+    by_sitting = defaultdict(list)
+    for line in lines:
+        by_sitting[line['sitting']].append(line)
+    wall, jobs, loads, reconstructed = 0.0, defaultdict(float), [], set()
+    for sitting, events in by_sitting.items():
+        first, last = min(e['time'] for e in events), max(e['time'] for e in events)
+        wall += last - first
+        starts = {e['job']: e['time'] for e in events if e['event'] == 'job-start'}
+        ends = {e['job']: e for e in events if e['event'] == 'job-end'}
+        for job, started in starts.items():
+            # A model taken from its finished run trained nothing in this sitting
+            if job in ends and not ends[job].get('trained'):
+                continue
+            jobs[job] += (ends[job]['time'] if job in ends else last) - started
+        loads += [e['load'] for e in events if 'load' in e]
+        if any(e.get('reconstructed') for e in events):
+            reconstructed.add(sitting)
+    return {'sittings': len(by_sitting), 'reconstructed': len(reconstructed), 'wall_seconds': round(wall, 1),
+            'job_seconds': {job: round(seconds, 1) for job, seconds in jobs.items()},
+            'mean_load': round(sum(loads) / len(loads), 2) if loads else None}
+
+
 def ready(job: Job, done: set[str]) -> bool:
     return all(name in done for name in job.after)
 
 
 def run_jobs(jobs: list[Job], work, setup, setup_args: tuple, workers: int = 1,
-             log_dir: Path | None = None, say=print) -> tuple[dict[str, dict], Progress]:
+             log_dir: Path | None = None, say=print, study: str = '') -> tuple[dict[str, dict], Progress]:
     """
     ### Run every job, each after the jobs it needs; their results by name
 
     `setup(*setup_args)` runs once per worker (in this process when `workers` is 1) and
     returns what `work(state, job)` needs; `work` returns the job's result, a dict with
     `trained` true if it trained (false if it took a finished run). Jobs start in list order
-    as soon as a worker is free and what they need has finished.
+    as soon as a worker is free and what they need has finished. Each sitting is recorded in
+    `log_dir`, under `study`.
     """
     progress = Progress(jobs, workers, say)
+    sittings = Sittings(log_dir, study, workers)
+    try:
+        return run_all(jobs, work, setup, setup_args, workers, log_dir, say, progress, sittings), progress
+    finally:
+        sittings.close()
+
+
+def run_all(jobs: list[Job], work, setup, setup_args: tuple, workers: int, log_dir: Path | None, say,
+            progress: Progress, sittings: Sittings) -> dict[str, dict]:
+    """
+    ### `run_jobs`'s work: in this process with one worker, else in a pool of worker processes
+    """
     results = {}
+
+    def finished(name: str):
+        sittings.write('job-end', job=name, trained=bool(results[name].get('trained')),
+                       peak_rss_mib=results[name].get('peak_rss_mib'))
+        progress.finished(name, results[name])
     if workers == 1:
         start = time.perf_counter()
         state = setup(*setup_args)
@@ -146,9 +263,10 @@ def run_jobs(jobs: list[Job], work, setup, setup_args: tuple, workers: int = 1,
         global _state
         _state = state
         for job in jobs:
+            sittings.write('job-start', job=job.name)
             results[job.name] = run_job(work, job)
-            progress.finished(job.name, results[job.name])
-        return results, progress
+            finished(job.name)
+        return results
     context = multiprocessing.get_context('spawn')
     pool = context.Pool(workers, initializer=start_worker, initargs=(setup, setup_args, log_dir))
     say(f'{workers} workers, {len(jobs)} models to train or take; the workers\' output is in '
@@ -158,6 +276,7 @@ def run_jobs(jobs: list[Job], work, setup, setup_args: tuple, workers: int = 1,
         while waiting or running:
             for job in [job for job in waiting if ready(job, set(results))][:workers - len(running)]:
                 waiting.remove(job)
+                sittings.write('job-start', job=job.name)
                 running[job.name] = pool.apply_async(run_job, (work, job))
             if not running:
                 raise RuntimeError(f'jobs wait for jobs that are not there: {[job.name for job in waiting]}')
@@ -165,11 +284,11 @@ def run_jobs(jobs: list[Job], work, setup, setup_args: tuple, workers: int = 1,
             for name in [name for name, result in running.items() if result.ready()]:
                 # `get` raises in this process what the job raised in its worker
                 results[name] = running.pop(name).get()
-                progress.finished(name, results[name])
+                finished(name)
         pool.close()
     finally:
         # On any error, Ctrl-C or SIGTERM the workers stop with the command; each model's last
         # checkpoint is on disk for `--resume`
         pool.terminate()
         pool.join()
-    return results, progress
+    return results

@@ -117,7 +117,7 @@ from labml_nn_distill import dataset
 from labml_nn_distill.dataset import load_dataset
 from labml_nn_distill.engineering.command import run_command
 from labml_nn_distill.engineering.options import positive_int, valid_temperature
-from labml_nn_distill.engineering.parallel import Job, run_jobs
+from labml_nn_distill.engineering.parallel import SITTINGS_FILE, Job, read_sittings, run_jobs
 from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg
 from labml_nn_distill.engineering.runs import RunResult, Runs, use_logs_dir
 from labml_nn_distill.large import PaperTeacher
@@ -403,6 +403,10 @@ def results_markdown(results: dict) -> str:
     curve = models['teacher']['seeds'][str(results['teacher_seed'])]['valid_curve']
     teacher_curve = ', '.join(f'{curve[epoch - 1]} after {epoch}' for epoch in range(10, len(curve) + 1, 10))
     time = results['timing']
+    sittings = ('one sitting' if time['sittings'] == 1 else
+                f'{time["sittings"]} sittings (the hours between them not counted'
+                + (f'; the times of the first {time["reconstructed_sittings"]}, which ran before the page kept its '
+                   f'record of sittings, read from the times of their files)' if time['reconstructed_sittings'] else ')'))
     return '\n'.join([
         "## The paper's MNIST experiment",
         '',
@@ -411,10 +415,10 @@ def results_markdown(results: dict) -> str:
         f'{results["train_examples"]:,} training, {results["valid_examples"]:,} validation and '
         f'{results["test_examples"]:,} test digits). The protocol was fixed before this run, in commit '
         f'`{results["code"]["commit"]}` (protocol digest `{results["protocol_sha256"][:12]}`). '
-        f'{time["wall_minutes"]:.0f} minutes of wall time with {time["workers"]} worker processes, '
+        f'{time["wall_minutes"]:.0f} minutes of wall time in {sittings} with {time["workers"]} worker processes, '
         f'{time["model_minutes"]:.0f} minutes of model training summed, on {results["machine"]}, a machine '
         f'shared with other jobs (mean load {time["mean_load"]:.1f}); peak memory {time["peak_rss_mib"]:.0f} MiB '
-        f'per worker{time["restarts_text"]}. Test errors out of {results["test_examples"]:,}, '
+        f'per worker. Test errors out of {results["test_examples"]:,}, '
         f'mean over {n_seeds} seeds for the students.',
         '',
         html_table(['model', 'paper', f'ours ({n_seeds} seeds)', 'ours − paper'], rows),
@@ -496,7 +500,7 @@ def measure(args, data, runs: Runs) -> dict:
     setup_args = () if args.workers == 1 else (args.data_dir, args.train_subset, dataset.MNIST_TRAINING_DIGITS,
                                                 runs, worker_args)
     results, progress = run_jobs(jobs(args), train_model, setup, setup_args, args.workers,
-                                 log_dir=runs.logs_dir / 'mnist_workers')
+                                 log_dir=runs.logs_dir / 'mnist_workers', study=runs.id)
     models = {'teacher': {'recipe': None, 'temperature': None, 'epochs': args.teacher_epochs, 'seeds': {}}}
     specs = {job.name: job.spec for job in jobs(args)}
     for job_name, result in results.items():
@@ -516,31 +520,25 @@ def measure(args, data, runs: Runs) -> dict:
                 'valid_examples': len(data.valid_labels), 'test_examples': len(data.test_labels),
                 'protocol': fixed,
                 'protocol_sha256': hashlib.sha256(json.dumps(fixed, sort_keys=True).encode()).hexdigest(),
-                'models': models, 'timing': timing(runs.logs_dir, models, progress, results, args.workers)}
+                'models': models, 'timing': timing(runs.logs_dir / 'mnist_workers' / SITTINGS_FILE, runs.id, results,
+                                                   args.workers)}
     return {**measured, 'summary': summarize(models, measured)}
 
 
-def timing(logs_dir: Path, models: dict, progress, results: dict, workers: int) -> dict:
+def timing(sittings_path: Path, study: str, results: dict, workers: int) -> dict:
     """
-    ### The page's wall time, from its first model's start to its last model's end, kills and restarts included
+    ### The page's wall time: the time its sittings worked, not the hours between them
 
-    From each run's first `run.yaml` (labml keeps the earlier ones as `run.yaml.0`, ... when a
-    run continues) to its final `model.pt`; with the number of restarts, the training time of
-    the models summed, the mean load while they trained, and the workers' peak memory.
+    Read back from the record every sitting keeps ([how](../engineering/parallel.html)): the
+    number of sittings, the minutes they worked, the training minutes of the models summed,
+    the mean load while they worked, and the workers' peak memory (of the last sitting).
     """
-    starts, ends, restarts = [], [], 0
-    for model in models.values():
-        for run in model['seeds'].values():
-            folder = next(Path(logs_dir).glob(f'*/{run["uuid"]}'))
-            yamls = [path.stat().st_mtime for path in folder.glob('run.yaml*')]
-            starts.append(min(yamls))
-            restarts += len(yamls) - 1
-            ends.append(max(path.stat().st_mtime for path in folder.glob('checkpoints/*/model.pt')))
-    model_seconds = sum(run['seconds'] for run in results.values() if run['trained'])
-    return {'wall_minutes': round((max(ends) - min(starts)) / 60, 1), 'workers': workers,
-            'model_minutes': round(model_seconds / 60, 1), 'restarts': restarts,
-            'restarts_text': f'; {restarts} kills and restarts, the time between included' if restarts else '',
-            'mean_load': round(sum(progress.loads) / max(len(progress.loads), 1), 2),
+    record = read_sittings(sittings_path, study)
+    return {'wall_minutes': round(record['wall_seconds'] / 60, 1), 'sittings': record['sittings'],
+            'reconstructed_sittings': record['reconstructed'], 'workers': workers,
+            'model_minutes': round(sum(record['job_seconds'].values()) / 60, 1),
+            # A sitting shorter than a heartbeat recorded no load: the load now stands in
+            'mean_load': record['mean_load'] if record['mean_load'] is not None else round(os.getloadavg()[0], 2),
             'peak_rss_mib': max(run['peak_rss_mib'] for run in results.values())}
 
 
