@@ -98,3 +98,30 @@ def test_augmentation_lives_in_the_data_page_only():
     for path in PACKAGE.rglob('*.py'):
         if path.name != 'dataset.py':
             assert 'def random_shift' not in path.read_text() and 'def augment' not in path.read_text(), path
+
+
+CONTROL_CHARACTERS = re.compile('[\x00-\x08\x0b-\x1f\x7f]')
+
+
+def control_characters_in_notes(source: str) -> list[int]:
+    """The lines of the docstrings whose value holds a control character (a TeX backslash in a non-raw string)"""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            if CONTROL_CHARACTERS.search(node.value.value):
+                found.append(node.lineno)
+    return found
+
+
+def test_the_control_character_finder_sees_a_tex_command_in_a_plain_string():
+    assert control_characters_in_notes('def f():\n    """$3 \\times 3$ and $\\beta$"""\n') == [2]
+    assert control_characters_in_notes('def f():\n    r"""$3 \\times 3$ and $\\beta$"""\n') == []
+    # A newline or a tab written as such is text, not an escape gone wrong... except the tab
+    assert control_characters_in_notes('x = 1\n"""two\nlines"""\n') == []
+
+
+@pytest.mark.parametrize('path', sorted(PACKAGE.rglob('*.py')), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_note_loses_a_tex_command_to_a_python_escape(path):
+    """`$3 \times 3$` in a string that is not raw reaches the page as a tab and "imes"."""
+    lines = control_characters_in_notes(path.read_text())
+    assert not lines, f'{path.relative_to(PACKAGE)}: lines {lines}: make the string raw (r""")'
