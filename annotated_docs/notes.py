@@ -242,7 +242,9 @@ def _text(value: str) -> str:
 
 
 def _build_markdown() -> MarkdownIt:
+    # CommonMark has no tables; the notes' Markdown tables (GFM pipes) need the table rule
     markdown = (MarkdownIt("commonmark", {"xhtmlOut": False})
+                .enable("table")
                 .use(front_matter_plugin)
                 .use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True))
     rules = {

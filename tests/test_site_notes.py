@@ -148,3 +148,15 @@ def test_every_section_of_the_tutorial_is_rendered_canonical():
                 assert canonicalise(section.notes_html) == section.notes_html, (file, section)
                 checked += 1
     assert checked > 200
+
+
+def test_a_markdown_table_in_the_notes_becomes_a_table():
+    """The speech page's Table 1 showed as a paragraph of pipes while only CommonMark was on"""
+    rendered = html("| system | accuracy |\n|---|---|\n| baseline | 58.9 % |\n| ensemble of $10$ | 61.1 % |\n")
+    assert rendered.count("<table>") == 1 and "<th>system</th>" in rendered and "<td>58.9 %</td>" in rendered
+    assert "<math" in rendered and "|---|" not in rendered
+
+
+def test_the_committed_speech_page_shows_its_table():
+    page = (REPO / "docs" / "paper" / "speech_and_jft.html").read_text()
+    assert "<table>" in page and "|---|" not in page
