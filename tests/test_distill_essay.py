@@ -125,3 +125,29 @@ def test_no_note_loses_a_tex_command_to_a_python_escape(path):
     """`$3 \times 3$` in a string that is not raw reaches the page as a tab and "imes"."""
     lines = control_characters_in_notes(path.read_text())
     assert not lines, f'{path.relative_to(PACKAGE)}: lines {lines}: make the string raw (r""")'
+
+
+COMMAND = re.compile(r'python -m (labml_nn_distill(?:\.\w+)*)\b(?!\.)')
+
+
+def commands_named(text: str) -> set[str]:
+    """The modules that `python -m ...` names in a text, leaving out a name cut at a dot (`paper.<page>`)"""
+    return set(COMMAND.findall(text))
+
+
+def test_the_command_finder_sees_full_names_only():
+    assert commands_named('run `python -m labml_nn_distill.paper.mnist --threads 1`') == {'labml_nn_distill.paper.mnist'}
+    assert commands_named('python -m labml_nn_distill.paper.<page>') == set()
+    assert commands_named('python -m labml_nn_distill.temperature_gradients') == {'labml_nn_distill.temperature_gradients'}
+
+
+@pytest.mark.parametrize('path', sorted([*PACKAGE.rglob('*.py'), *PACKAGE.rglob('*.md'),
+                                         PACKAGE.parent / 'README.md', PACKAGE.parent / 'DEVELOPERS.md']),
+                         ids=lambda p: str(p.relative_to(PACKAGE.parent)))
+def test_every_command_a_note_names_is_a_module_that_runs(path):
+    """`temperature_gradients.py` once named `labml_nn_distill.temperature_gradients`, which does not exist."""
+    import importlib.util
+    for module in commands_named(path.read_text()):
+        spec = importlib.util.find_spec(module)
+        assert spec is not None and spec.origin, f'{path.name} names `python -m {module}`, which does not exist'
+        assert "__name__ == '__main__'" in Path(spec.origin).read_text(), f'{path.name}: {module} does not run'
