@@ -187,6 +187,24 @@ def test_chinese_and_japanese_take_their_own_glyph_forms(fixture_site, lang):
             tab.context.close()
 
 
+@pytest.mark.parametrize("lang", CJK)
+def test_cjk_text_is_never_slanted_and_english_keeps_its_italics(fixture_site, lang):
+    """CJK fonts have no italics: the notices are upright and emphasis bold in zh and ja,
+    while the English shown on the same page keeps its italics."""
+    browser, server, _ = fixture_site
+    tab = _open(browser, server.url(f"{lang}/index.html"))
+    try:
+        style = "e => getComputedStyle(e).fontStyle"
+        assert tab.eval_on_selector(".untranslated", style) == "normal"
+        assert tab.eval_on_selector(".notes[lang='en'] em", style) == "italic"
+        tab.evaluate("document.querySelector('#configurations .notes p').insertAdjacentHTML("
+                     "'beforeend', '<em id=cjk-em>强调</em>')")
+        assert tab.eval_on_selector("#cjk-em", style) == "normal"
+        assert tab.eval_on_selector("#cjk-em", "e => getComputedStyle(e).fontWeight") == "600"
+    finally:
+        tab.context.close()
+
+
 # The code and a formula inside a translated section (the index page's)
 TRANSLATED = "#log-probabilities-at-temperature-t .notes:not([lang])"
 
