@@ -17,6 +17,10 @@ from .translations import META_KEYS, SITE_PAGE, language_folders, language_meta,
 ENGLISH = "en"
 # Every other language's own name is its `"@name"` in its `_site.json`.
 ENGLISH_NAME = "English"
+# A language's folder is named by a lowercase tag (`zh`); its pages say which script it is
+# written in where a browser needs it to choose glyphs: Simplified Chinese, so that the Han
+# characters Chinese and Japanese share take their Chinese forms.
+DEFAULT_SCRIPTS = {"zh": "Hans"}
 
 # Every string of the site itself; `translations/<lang>/_site.json` maps each to its translation.
 SITE_STRINGS = (
@@ -88,6 +92,20 @@ class ShownHeading:
     title: str
     summary: str
     summary_lang: str | None = None
+
+
+def html_lang(lang: str) -> str:
+    """The BCP 47 tag a page in `lang` (a folder's name) declares in `lang=` and `hreflang=`:
+    the folder's tag in its canonical case (`pt-br` -> `pt-BR`, `zh-hant` -> `zh-Hant`), and
+    the script where the folder's name leaves it out (`zh` -> `zh-Hans`)."""
+    parts = lang.split("-")
+    tag = [parts[0].lower()]
+    for part in parts[1:]:
+        tag.append(part.title() if len(part) == 4 and part.isalpha()
+                   else part.upper() if len(part) == 2 else part.lower())
+    if len(tag) == 1 and tag[0] in DEFAULT_SCRIPTS:
+        tag.append(DEFAULT_SCRIPTS[tag[0]])
+    return "-".join(tag)
 
 
 def languages(translations_root: Path) -> dict[str, str]:

@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import outline, symbols
-from .i18n import ENGLISH, LocalisedPage
+from .i18n import ENGLISH, LocalisedPage, html_lang
 from .i18n import ShownHeading as SiteEntry
 from .pages import RESERVED_IDS, Page
 from .paths import INDEX, folder_index
@@ -83,7 +83,7 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
     titles = {entry.path: entry.title for entry in site}
     if INDEX not in titles:
         raise ValueError("the site has no index page")  # build.py always makes one
-    alternates = [{"lang": other, "name": langs[other],
+    alternates = [{"lang": html_lang(other), "name": langs[other],
                    "href": _url(base_url, output_path(page.path, other), link),
                    "switch_href": link(output_path(page.path, other)),
                    "current": other == lang} for other in langs]
@@ -100,7 +100,8 @@ def render_page(page: Page, shown: LocalisedPage, *, site: list[SiteEntry], lang
         return [{"number": line.number, "html": symbols.link_code(line.html, page.symbols)}
                 for line in lines]
     context = {
-        "lang": lang,
+        "lang": html_lang(lang),
+        "locale": lang,
         "title": shown.title,
         "summary": shown.summary,
         "summary_lang": shown.summary_lang,
@@ -206,7 +207,8 @@ def render_sitemap(site: list[SiteEntry], langs: list[str], base_url: str = "") 
     def address(page_path: str, lang: str) -> str:
         return base_url + quote(output_path(page_path, lang), safe="/")
     urls = [{"loc": address(entry.path, lang),
-             "alternates": [{"lang": other, "href": address(entry.path, other)} for other in langs]
+             "alternates": [{"lang": html_lang(other), "href": address(entry.path, other)}
+                            for other in langs]
              + [{"lang": "x-default", "href": address(entry.path, ENGLISH)}]}
             for entry in site for lang in langs]
     return _ENVIRONMENT.get_template("sitemap.xml").render(urls=urls, absolute=bool(base_url))

@@ -15,6 +15,14 @@ the script sets a string, not the object: the JSON gzip-compressed and base64-en
 file:// too. The gzip header's time is 0 (`mtime=0`), so a build gives the same bytes each
 time and the site stays reproducible. Base64 included, the script is about 2/5 of the JSON's
 size in English and 1/4 in Sinhala (149 KB -> 63 KB and 331 KB -> 89 KB when this was made).
+
+The index holds text, not tokens: Chinese and Japanese, written without spaces, are found by
+the query's runs of Han and kana, whole or by their overlapping character pairs, in the same
+text (see `search_query`, which states the rules both it and site.js follow). Nothing is
+added per language, so each index stays about the size of its text: BUDGET, which the tests
+hold every language's script to (en 105 KB and si 141 KB when this was written; a whole
+site in Chinese or Japanese, estimated by `tests/test_site_cjk.py` from the English with two
+or three CJK characters a word, 134 KB and 150 KB).
 """
 import base64
 import gzip
@@ -28,6 +36,9 @@ from .render import output_path as page_output
 from .outline import SearchEntry
 
 PREFIX = "window.annotatedDocsSearch = "
+# The most one language's index script may weigh: it is loaded when the search box is used,
+# on a phone too
+BUDGET = 300 * 1024
 
 
 def output_path(lang: str) -> str:

@@ -2,6 +2,9 @@
 import base64
 import gzip
 import json
+from pathlib import Path
+
+import pytest
 
 from annotated_docs import search_index
 from annotated_docs.i18n import ShownHeading
@@ -89,3 +92,11 @@ def test_a_missing_or_broken_index_reads_as_empty(tmp_path):
     for text in broken:
         (tmp_path / "search-en.js").write_text(text, encoding="utf-8")
         assert search_index.read(tmp_path / "search-en.js") == {}, text
+
+
+COMMITTED_INDEXES = sorted((Path(__file__).resolve().parent.parent / "docs" / "static").glob("search-*.js"))
+
+
+@pytest.mark.parametrize("script", COMMITTED_INDEXES, ids=lambda path: path.name)
+def test_each_committed_languages_index_is_within_the_budget(script):
+    assert script.stat().st_size <= search_index.BUDGET, f"{script.stat().st_size / 1024:.0f} KB"

@@ -35,12 +35,14 @@ from .matching import FuzzyIndex, english_diff, link_only_change, normalise, rew
 
 __all__ = ["Problem", "Resolution", "Catalog", "load_catalog", "catalog_path", "shorten",
            "printable", "languages", "language_folders", "language_problem", "language_meta",
-           "SITE_PAGE", "META_KEYS", "LANGUAGE_NAME_KEY", "READY_KEY", "ENGLISH", "LanguageMeta",
+           "SITE_PAGE", "GLOSSARY_FILE", "META_KEYS", "LANGUAGE_NAME_KEY", "READY_KEY", "ENGLISH", "LanguageMeta",
            "read_meta", "meta_value_problem", "path_problem"]
 
 STATES = ("translated", "carried", "fuzzy", "missing", "invalid")
 # The page name of the site's own strings (navigation labels, language names): `_site.json`.
 SITE_PAGE = "_site"
+# A language's glossary, `_glossary.json` (see `glossary`): a translator's file, never a page
+GLOSSARY_FILE = "_glossary.json"
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -169,6 +171,8 @@ def language_folders(translations_root: Path) -> tuple[list[str], list[Problem]]
         why = language_problem(root, path.name)
         if why is None and path.is_dir():
             langs.append(path.name)
+            if only_glossary(path):
+                continue        # a glossary made ahead of the translation: nothing to say yet
             # A language its `@` keys leave out of the site: the build reads no more of it,
             # so the reason is reported here
             catalog = load_catalog(root, path.name, SITE_PAGE)
@@ -186,9 +190,11 @@ def language_folders(translations_root: Path) -> tuple[list[str], list[Problem]]
 
 
 def _any_page_translated(folder: Path) -> bool:
-    """Whether any page file of a language folder (not `_site.json`) has a filled entry."""
+    """Whether any page file of a language folder (not `_site.json`, not the glossary) has a
+    filled entry."""
     for path in sorted(folder.rglob("*.json")):
-        if path.name == f"{SITE_PAGE}.json" or path_problem(folder.parent, path) is not None:
+        if (path.name == f"{SITE_PAGE}.json" or path == folder / GLOSSARY_FILE
+                or path_problem(folder.parent, path) is not None):
             continue
         try:
             if any(_filled(entry) for entry in read(path).entries):
@@ -196,6 +202,15 @@ def _any_page_translated(folder: Path) -> bool:
         except (OSError, TranslationFileError):
             continue
     return False
+
+
+def only_glossary(folder: Path) -> bool:
+    """Whether a language folder holds its glossary and no other file of translations (no
+    `_site.json`, no page): a glossary written before the translation starts, which is no
+    language the site publishes yet."""
+    folder = Path(folder)
+    return (os.path.lexists(folder / GLOSSARY_FILE)
+            and all(path == folder / GLOSSARY_FILE for path in folder.rglob("*.json")))
 
 
 def languages(translations_root: Path) -> list[str]:
@@ -298,11 +313,12 @@ def language_meta(translations_root: Path, lang: str) -> tuple[str, bool]:
     """A language's own name (its code when `_site.json` gives none, or an invalid one) and
     whether it is ready to publish: not when its `_site.json` says `"@ready": "no"`, as
     `template` writes for a new language, nor when its `@` keys have an error, nor when the
-    file cannot be read."""
+    file cannot be read, nor when the folder holds nothing but a glossary."""
     catalog = load_catalog(translations_root, lang, SITE_PAGE)
     unreadable = any(problem.key is None and problem.severity == "error"
                      for problem in catalog.problems)
-    return catalog.meta.name or lang, catalog.meta.ready and not unreadable
+    return (catalog.meta.name or lang, catalog.meta.ready and not unreadable
+            and not only_glossary(Path(translations_root) / lang))
 
 
 class Catalog:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import SITE_PAGE, commands, language_folders, language_problem, po
+from . import glossary as glossaries
 from .jsonfile import write_if_changed
 
 # source folder -> {page path: its English keys}, the site strings under SITE_PAGE
@@ -141,8 +142,10 @@ def run(args, english_keys_by_page: EnglishKeys) -> int:
             if args.diff and problem.detail:
                 print("\n".join("    " + line for line in problem.detail.splitlines()))
         errors = sum(problem.severity == "error" for problem in problems)
-        print(f"{errors} error(s), {len(problems) - errors} warning(s) in "
-              f"{', '.join(langs) or 'no language'}")
+        glossary = sum(problem.severity == "warning" and problem.message.startswith(glossaries.PREFIX)
+                       for problem in problems)
+        print(f"{errors} error(s), {len(problems) - errors} warning(s) "
+              f"({glossary} of them the glossary's) in {', '.join(langs) or 'no language'}")
         return 1 if errors else 0
     if command == "export-po":
         out = args.out or Path(f"{lang}.po")

@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import META_KEYS, READY_KEY, SITE_PAGE, Problem, catalog_path, load_catalog, path_problem, shorten
+from . import GLOSSARY_FILE, META_KEYS, READY_KEY, SITE_PAGE, Problem, catalog_path, load_catalog, path_problem, shorten
+from . import glossary as glossaries
 from .jsonfile import FileStyle, TranslationFileError, entry_text, read, render, write_if_changed
 from .matching import normalise
 
@@ -38,6 +39,9 @@ def write(translations_root: Path, path: Path, text: str) -> bool:
     outside `translations_root` (then WriteRefused, as for a folder that cannot be written)."""
     if is_protected(translations_root, path):
         raise WriteRefused(f"{path} is the user's seed; no command writes it")
+    if glossaries.is_glossary(translations_root, path):
+        raise WriteRefused(f"{path} is the language's glossary, written by hand; no command "
+                           "writes it")
     unsafe = path_problem(translations_root, path)
     if unsafe is not None:
         raise WriteRefused(unsafe)
@@ -49,9 +53,11 @@ def write(translations_root: Path, path: Path, text: str) -> bool:
 
 
 def translation_pages(translations_root: Path, lang: str) -> list[str]:
+    """The pages a language has files for (`_site` included), never its glossary."""
     folder = Path(translations_root) / lang
     return sorted(path.relative_to(folder).with_suffix("").as_posix()
-                  for path in folder.rglob("*.json")) if folder.is_dir() else []
+                  for path in folder.rglob("*.json")
+                  if path != folder / GLOSSARY_FILE) if folder.is_dir() else []
 
 
 @dataclass
@@ -64,6 +70,7 @@ class PageStatus:
     missing: int = 0
     invalid: int = 0
     obsolete: int = 0
+    glossary: int = 0        # warnings of the language's glossary (`glossary.check_page`)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -71,21 +78,32 @@ class PageStatus:
         return 100.0 * self.translated / self.total if self.total else 100.0
 
     def add(self, other: "PageStatus") -> None:
-        for name in ("total", "translated", "fuzzy", "missing", "invalid", "obsolete"):
+        for name in ("total", "translated", "fuzzy", "missing", "invalid", "obsolete", "glossary"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def page_status(translations_root: Path, lang: str, page: str, keys: list[str]) -> PageStatus:
+def page_status(translations_root: Path, lang: str, page: str, keys: list[str],
+                glossary: glossaries.Glossary | None = None) -> PageStatus:
+    """Counts and problems of one page's file; with `glossary`, its warnings about the
+    sections shown translated too."""
     catalog = load_catalog(translations_root, lang, page, english_keys=keys)
     # `@name` and `@ready` describe the language; they are not text to translate, so they
     # count neither as done nor as missing (their problems are the file's)
     counted = [key for key in keys if not (page == SITE_PAGE and key in META_KEYS)]
     result = PageStatus(lang, page, total=len(counted), problems=list(catalog.problems))
+    lines = {entry.key: entry.line for entry in catalog.entries}
+    shown = []
     for key in counted:
         resolution = catalog.resolve(key)
         result.problems.extend(resolution.problems)
         state = "translated" if resolution.state == "carried" else resolution.state
         setattr(result, state, getattr(result, state) + 1)
+        if state == "translated" and resolution.html is not None:
+            shown.append(glossaries.Section(key, resolution.html, lines.get(resolution.source_key)))
+    if glossary is not None:
+        found = glossaries.check_page(glossary, str(catalog.path), shown)
+        result.glossary = len(found)
+        result.problems.extend(found)
     obsolete = catalog.obsolete()
     result.obsolete = len(obsolete)
     for entry in obsolete:
@@ -101,10 +119,11 @@ def status(translations_root: Path, keys_by_page: dict[str, list[str]],
     """One row per language and page (pages with sources, then files with none)."""
     rows = []
     for lang in langs:
+        glossary = glossaries.load_glossary(translations_root, lang)
         pages = list(keys_by_page) + [page for page in translation_pages(translations_root, lang)
                                       if page not in keys_by_page]
         for page in pages:
-            row = page_status(translations_root, lang, page, keys_by_page.get(page, []))
+            row = page_status(translations_root, lang, page, keys_by_page.get(page, []), glossary)
             if page not in keys_by_page:
                 row.problems.append(Problem(
                     str(catalog_path(translations_root, lang, page)), None, "warning",
@@ -114,12 +133,14 @@ def status(translations_root: Path, keys_by_page: dict[str, list[str]],
 
 
 def format_status(rows: list[PageStatus]) -> str:
-    header = ("lang", "page", "translated", "fuzzy", "missing", "invalid", "obsolete", "done")
+    header = ("lang", "page", "translated", "fuzzy", "missing", "invalid", "obsolete",
+              "glossary", "done")
     table = [header]
 
     def line(row: PageStatus, page: str) -> tuple:
         return (row.lang, page, f"{row.translated}/{row.total}", str(row.fuzzy),
-                str(row.missing), str(row.invalid), str(row.obsolete), f"{row.percent:.1f} %")
+                str(row.missing), str(row.invalid), str(row.obsolete), str(row.glossary),
+                f"{row.percent:.1f} %")
 
     for lang in dict.fromkeys(row.lang for row in rows):
         total = PageStatus(lang, "total")
@@ -143,7 +164,9 @@ def check(translations_root: Path, keys_by_page: dict[str, list[str]],
     """Every problem of every file: the file's own, and each English key's checks; and a
     warning for a language the site publishes although most of it is still English."""
     from . import language_meta
-    problems = []
+    # the glossaries' own errors first: a broken entry is a term left unchecked
+    problems = [problem for lang in langs
+                for problem in glossaries.load_glossary(translations_root, lang).problems]
     rows = status(translations_root, keys_by_page, langs)
     for row in rows:
         problems.extend(row.problems)

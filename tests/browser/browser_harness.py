@@ -378,3 +378,91 @@ def platform_fonts(page, selector: str) -> list[dict]:
         return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
     finally:
         cdp.detach()
+
+
+# ------------------------------------------------------------------------ missing glyphs
+
+# Every element that shows text (its own text nodes; inside <math> the site's math font is
+# a subset made for exactly those characters, so it is left out) with a character beyond
+# ASCII, marked `data-glyph-check`, with the characters of its own text. Closed <details>
+# are opened first, so that folded text is drawn too.
+_MARK_TEXT_JS = r"""() => {
+  document.querySelectorAll('[data-glyph-check]').forEach(e => e.removeAttribute('data-glyph-check'));
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const marked = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('math, script, style, template, noscript')) continue;
+    if (!el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
+    let text = '';
+    for (const node of el.childNodes) if (node.nodeType === 3) text += node.data;
+    const chars = [...new Set([...text].filter(c => c.trim()))];
+    if (!chars.some(c => c.codePointAt(0) > 0x7e)) continue;
+    el.setAttribute('data-glyph-check', String(marked.length));
+    marked.push({chars: chars.join(''), tag: el.localName, text: text.trim().slice(0, 40)});
+  }
+  return marked;
+}"""
+
+
+@functools.lru_cache(maxsize=None)
+def _installed_fonts() -> dict:
+    """PostScript name -> (file, index in a collection) of every font fontconfig knows."""
+    import subprocess
+    listed = subprocess.run(["fc-list", "--format", "%{postscriptname}\t%{file}\t%{index}\n"],
+                            capture_output=True, text=True, check=True).stdout
+    fonts = {}
+    for line in listed.splitlines():
+        name, file, index = (line.split("\t") + ["", "", "0"])[:3]
+        fonts.setdefault(name, (file, int(index or 0)))
+    return fonts
+
+
+@functools.lru_cache(maxsize=None)
+def font_characters(postscript_name: str) -> frozenset:
+    """The code points an installed font has a glyph for (empty when fontconfig does not
+    know it)."""
+    from fontTools.ttLib import TTFont
+    found = _installed_fonts().get(postscript_name)
+    if found is None:
+        return frozenset()
+    font = TTFont(found[0], fontNumber=found[1], lazy=True)
+    try:
+        return frozenset(font.getBestCmap() or {})
+    finally:
+        font.close()
+
+
+def missing_glyphs(page) -> list[str]:
+    """Characters the page shows that no font it drew them with has a glyph for (the boxes
+    of a missing glyph), one line per element: Chromium names the fonts it used for each
+    element's text (CDP `CSS.getPlatformFontsForNode`), each font's own character map says
+    what it can draw."""
+    marked = page.evaluate(_MARK_TEXT_JS)
+    if not marked:
+        return []
+    cdp = page.context.new_cdp_session(page)
+    problems = []
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root,
+                                                  "selector": "[data-glyph-check]"})["nodeIds"]
+        for node, element in zip(nodes, marked):
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            names = [font["familyName"] for font in fonts]
+            if any("last resort" in name.lower() for name in names):
+                problems.append(f"<{element['tag']}> {element['text']!r}: drawn with {names}")
+                continue
+            if any(font["isCustomFont"] for font in fonts):
+                continue       # a web font: its characters are not fontconfig's to tell
+            covered = set()
+            for font in fonts:
+                covered |= font_characters(font["postScriptName"])
+            missing = [c for c in element["chars"] if ord(c) not in covered]
+            if missing:
+                problems.append(f"<{element['tag']}> {element['text']!r}: no glyph for "
+                                + ", ".join(f"U+{ord(c):04X}" for c in missing) + f" in {names}")
+    finally:
+        cdp.detach()
+    return problems
