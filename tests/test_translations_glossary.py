@@ -238,6 +238,17 @@ def test_g4_brackets_with_chinese_or_only_numbers_are_no_gloss(root):
         STUDENT: "<p>学生（即大模型）从教师的软目标（20）学习。</p>\n"})
 
 
+def test_g4_a_bracketed_value_with_single_letters_is_no_gloss(root):
+    """ja's results page writes "(T = 20)" where the English has "at T = 20": a value, not a word"""
+    assert not glossary_warnings(root, "ja", {
+        TEACHER: "<p>教師は高い温度（T = 20）でソフトターゲットを与えます。</p>\n",
+        STUDENT: "<p>生徒は教師のソフトターゲット（T = 20, α = 0.9）から学びます（T = 20）。</p>\n"})
+    # Two letters make a word: "(KL)" repeated is still a gloss repeated
+    found = glossary_warnings(root, "ja", {TEACHER: "<p>教師は温度でソフトターゲットを与えます（KL）。</p>\n",
+                                           STUDENT: "<p>生徒は教師のソフトターゲットから学びます（KL）。</p>\n"})
+    assert len(found) == 1 and "(kl) again" in found[0].message, messages(found)
+
+
 def test_g3_and_g4_name_a_repeated_gloss_of_a_term_once(root):
     found = glossary_warnings(root, "zh", {
         TEACHER: "<p>教师在较高的温度下给出软目标（soft targets）。</p>\n",

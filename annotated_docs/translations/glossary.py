@@ -259,7 +259,8 @@ def check_page(glossary: Glossary, file: str, sections: list[Section]) -> list[P
                     bracketed_forms[term.english.casefold()] = section.line
         english_brackets = {content for _, _, content in _bracketed(english)}
         for start, _, content in brackets:
-            if (not re.search(f"[{_LATIN_LETTER}]", content) or not _LATIN_ONLY.fullmatch(content)
+            # A gloss is a word: a bracket whose only letters stand alone, "(T = 20)", is a value
+            if (not re.search(f"[{_LATIN_LETTER}]{{2,}}", content) or not _LATIN_ONLY.fullmatch(content)
                     or content in english_brackets):
                 continue
             if content in glosses:
