@@ -93,6 +93,19 @@ def test_template_starts_a_new_language_with_every_key_empty(root):
     assert json.loads((root / "ta" / "readme.json").read_text(encoding="utf-8")) == dict.fromkeys(SEED_KEYS, "")
 
 
+def test_a_language_whose_folder_holds_only_its_glossary_still_starts_as_a_draft(root):
+    """zh and ja had their glossaries first; `template` then left "@ready" empty, which publishes"""
+    (root / "zh").mkdir()
+    (root / "zh" / "_glossary.json").write_text('{"teacher": {"use": "教师"}}\n', encoding="utf-8")
+    commands.template(root, "zh", {**KEYS, "_site": ["@name", "@ready", "Home"]})
+    site = json.loads((root / "zh" / "_site.json").read_text(encoding="utf-8"))
+    assert site["@ready"] == "no" and site["Home"] == ""
+    # A language that has its site strings is not new: its "@ready" stays what its translator wrote
+    (root / "zh" / "_site.json").write_text('{"@name": "中文", "@ready": "yes"}\n', encoding="utf-8")
+    commands.template(root, "zh", {**KEYS, "_site": ["@name", "@ready", "Home"]})
+    assert json.loads((root / "zh" / "_site.json").read_text(encoding="utf-8"))["@ready"] == "yes"
+
+
 def test_template_keeps_existing_entries_in_order_and_only_adds(root):
     path = root / "si" / "large.json"
     before = path.read_text(encoding="utf-8")
