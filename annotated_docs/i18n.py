@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import translations
+from .config import setting
 from .pages import Heading, Page, english_keys, load_page, source_files, source_roots
 from .placeholders import PLACEHOLDER_PATTERN, restore
 from .translations import META_KEYS, SITE_PAGE, language_folders, language_meta, load_catalog
@@ -108,15 +109,25 @@ def html_lang(lang: str) -> str:
     return "-".join(tag)
 
 
-def languages(translations_root: Path) -> dict[str, str]:
+def languages(translations_root: Path, order: list[str] | None = None) -> dict[str, str]:
     """The published languages, `{code: its own name}`: English first, then every language
-    folder, sorted, except drafts (`"@ready": "no"` in `_site.json`, as `template` starts a
-    new language): translators work on a draft, the site does not show it."""
+    folder except drafts (`"@ready": "no"` in `_site.json`, as `template` starts a new
+    language): translators work on a draft, the site does not show it.
+
+    The switcher lists them in `order`, by default `pyproject.toml`'s
+    `[tool.annotated_docs] languages` (codes separated by spaces: the order in which the
+    project took them on, so that a new language joins the end rather than reshuffling
+    the menu readers know); a language it does not name follows, by code."""
+    if order is None:
+        order = setting("languages").split()
     published = {ENGLISH: ENGLISH_NAME}
+    ready = {}
     for lang in translations.languages(translations_root):
-        name, ready = language_meta(translations_root, lang)
-        if ready and lang != ENGLISH:
-            published[lang] = name
+        name, is_ready = language_meta(translations_root, lang)
+        if is_ready and lang != ENGLISH:
+            ready[lang] = name
+    for lang in sorted(ready, key=lambda lang: (order.index(lang) if lang in order else len(order), lang)):
+        published[lang] = ready[lang]
     return published
 
 

@@ -6,6 +6,7 @@ and the sitemap cover all four; pager, breadcrumbs and contents are translated; 
 finds Chinese and Japanese without spaces; and each language's index fits its budget."""
 import hashlib
 import html
+import json
 import re
 from pathlib import Path
 
@@ -69,12 +70,24 @@ def test_the_switcher_names_the_four_languages_in_their_own_scripts(cjk_site, la
     for page in pages(site, lang):
         switcher = re.search(r'<nav class="languages".*?</nav>', read(site, page), re.S).group(0)
         names = [html.unescape(name) for name in re.findall(r"<a [^>]*>([^<]+)</a>", switcher)]
-        assert names[0] == "English" and sorted(names) == sorted(LANGS.values()), (page, names)
+        # English, then the order of pyproject.toml's `languages`: the order the project took them on
+        assert names == ["English", "සිංහල", "中文", "日本語"], (page, names)
         current = re.findall(r'<a href="([^"]+)" hreflang="([^"]+)"[^>]*aria-current="page"', switcher)
         assert [tag for _, tag in current] == [TAGS[lang]], page
         for href, tag in re.findall(r'<a href="([^"]+)" hreflang="([^"]+)"', switcher):
             target = (site / page).parent / href
             assert target.resolve() == (site / _output(english_of(page), _code(tag))).resolve(), (page, href)
+
+
+def test_the_switcher_order_is_the_configured_one_and_an_unnamed_language_follows_by_code(tmp_path):
+    from annotated_docs.i18n import languages
+    for lang, name in (("si", "සිංහල"), ("zh", "中文"), ("ja", "日本語"), ("ko", "한국어"), ("de", "Deutsch")):
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / "_site.json").write_text(json.dumps({"@name": name, "@ready": "yes"}), encoding="utf-8")
+    assert list(languages(tmp_path, ["si", "zh", "ja"])) == ["en", "si", "zh", "ja", "de", "ko"]
+    assert list(languages(tmp_path, [])) == ["en", "de", "ja", "ko", "si", "zh"]
+    # By default, the order pyproject.toml gives
+    assert list(languages(tmp_path))[:4] == ["en", "si", "zh", "ja"]
 
 
 def _code(tag: str) -> str:
