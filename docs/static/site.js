@@ -223,45 +223,108 @@
     }).replace(/[\^_{}\\$]/g, "");
   }
 
+  // Chinese and Japanese have no spaces between words: a run of Han, hiragana and katakana
+  // is a term of its own, found whole or by its overlapping character pairs; the rest of the
+  // query is words, as in English. The same rules as annotated_docs/search_query.py (whose
+  // docstring says them in full), which the browser tests hold this to.
+  var CJK = /[\u3005-\u3007\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{3ffff}]/u;
+  var RUNS = /[\u3005-\u3007\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{3ffff}]+|(?:(?![\u3005-\u3007\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{3ffff}])[\s\S])+/gu;
+
+  // Python's whitespace and JavaScript's, both (search_query._SPACE is the same set)
+  var SPACE = /[\s\x1c-\x1f\x85]+/;
+
+  function bigrams(run) {
+    var characters = Array.from(run), pairs = [];
+    if (characters.length === 1) return [run];
+    for (var i = 0; i + 1 < characters.length; i++) pairs.push(characters[i] + characters[i + 1]);
+    return pairs;
+  }
+
+  function terms(query) {
+    var found = [];
+    fold(query).split(SPACE).filter(Boolean).forEach(function (piece) {
+      if (!CJK.test(piece)) { found.push({word: piece}); return; }
+      (piece.match(RUNS) || []).forEach(function (run) {
+        if (CJK.test(run)) found.push({cjk: run, grams: bigrams(run)});
+        else if (/[\p{L}\p{N}]/u.test(run)) found.push({word: run});
+      });
+    });
+    return found;
+  }
+
+  function wordScore(word, entry) {
+    var inText = entry.text.split(word).length - 1, inHeading = entry.heading.indexOf(word) >= 0;
+    var inTitle = entry.title.indexOf(word) >= 0;
+    if (!inText && !inHeading && !inTitle) return null;
+    return (inHeading && !entry.code ? 4 : 0) + (inTitle ? 2 : 0) + (entry.code ? 0.5 : 1) * Math.min(inText, 4);
+  }
+
+  function termScore(term, entry) {
+    if (term.word !== undefined) return wordScore(term.word, entry);
+    var whole = wordScore(term.cjk, entry), grams = term.grams;
+    if (whole !== null || grams.length === 1) return whole;
+    var found = grams.map(function (gram) { return wordScore(gram, entry); });
+    for (var i = 0; i <= grams.length; i++) {
+      if (!((i > 0 && found[i - 1] !== null) || (i < grams.length && found[i] !== null))) return null;
+    }
+    var total = 0;
+    found.forEach(function (score) { if (score !== null) total += score; });
+    return 0.5 * total / grams.length;
+  }
+
+  // Each entry's heading, text and page title folded once, when the index is first used.
+  function foldedEntries() {
+    if (!index.folded) {
+      index.folded = index.entries.map(function (entry) {
+        return {heading: fold(entry[1]), text: fold(entry[3]), title: fold(index.pages[entry[0]][1]),
+                code: entry[4] === 1};
+      });
+    }
+    return index.folded;
+  }
+
   // Score: a word in the heading counts most, a heading that is the query itself more still
   // (the section that defines it), then the page's title, then how often the text says it; the
   // names in code count half. Ties keep reading order. One result per title shown.
   function search(query) {
-    var words = fold(query).split(/\s+/).filter(Boolean);
-    if (!words.length) return [];
-    var whole = words.join(" "), found = [];
+    var wanted = terms(query);
+    if (!wanted.length) return [];
+    var whole = fold(query).split(SPACE).filter(Boolean).join(" "), found = [];
+    var folded = foldedEntries();
     index.entries.forEach(function (entry, position) {
-      var page = index.pages[entry[0]];
-      var heading = fold(entry[1]), text = fold(entry[3]), title = fold(page[1]);
-      var code = entry[4] === 1, score = 0;
-      for (var i = 0; i < words.length; i++) {
-        var word = words[i];
-        var inText = text.split(word).length - 1, inHeading = heading.indexOf(word) >= 0;
-        var inTitle = title.indexOf(word) >= 0;
-        if (!inText && !inHeading && !inTitle) return;
-        score += (inHeading && !code ? 4 : 0) + (inTitle ? 2 : 0) + (code ? 0.5 : 1) * Math.min(inText, 4);
+      var page = index.pages[entry[0]], seen = folded[position], score = 0;
+      for (var i = 0; i < wanted.length; i++) {
+        var termScored = termScore(wanted[i], seen);
+        if (termScored === null) return;
+        score += termScored;
       }
-      if (!code && (heading === whole || title === whole)) score += 8;
+      if (!seen.code && (seen.heading === whole || seen.title === whole)) score += 8;
       found.push({entry: entry, page: page, score: score, position: position, title: shownTitle(entry, page)});
     });
     found.sort(function (a, b) { return b.score - a.score || a.position - b.position; });
-    var seen = {};
+    var shown = {};
     return found.filter(function (result) {
-      if (seen[result.title]) return false;
-      seen[result.title] = true;
+      if (shown[result.title]) return false;
+      shown[result.title] = true;
       return true;
     }).slice(0, 20);
   }
 
   // The page's title and the heading; a section without one is named by its first words.
   function shownTitle(entry, page) {
-    var under = entry[1] || (entry[4] === 1 ? "" : entry[3].split(/\s+/).slice(0, 8).join(" "));
+    var under = entry[1] || (entry[4] === 1 ? "" : entry[3].split(SPACE).slice(0, 8).join(" "));
     return page[1] + (under && under !== page[1] ? " › " + under : "") + (entry[4] === 1 ? " ‹›" : "");
   }
 
+  // The text around the first term the text holds (a CJK term whole, else its first pair
+  // found there).
   function snippet(text, query) {
-    var word = fold(query).split(/\s+/).filter(Boolean)[0] || "";
-    var at = Math.max(0, fold(text).indexOf(word) - 40);
+    var folded = fold(text), at = -1;
+    terms(query).some(function (term) {
+      var candidates = term.word !== undefined ? [term.word] : [term.cjk].concat(term.grams);
+      return candidates.some(function (candidate) { at = folded.indexOf(candidate); return at >= 0; });
+    });
+    at = Math.max(0, at - 40);
     return (at > 0 ? "…" : "") + text.slice(at, at + 140) + (text.length > at + 140 ? "…" : "");
   }
 
@@ -351,6 +414,17 @@
     });
     window.addEventListener("resize", function () { if (!list.hidden) place(list); });
   }
+
+  // For the browser tests, which hold these to annotated_docs/search_query.py
+  window.annotatedDocsQuery = {
+    fold: fold,
+    terms: terms,
+    search: function (query) {
+      return search(query).map(function (result) {
+        return {href: result.page[0] + "#" + result.entry[2], title: result.title, score: result.score};
+      });
+    }
+  };
 
   document.addEventListener("DOMContentLoaded", function () {
     setUpTheme();

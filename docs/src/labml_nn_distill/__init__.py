@@ -203,8 +203,10 @@ def distillation_loss(student_logits: torch.Tensor,
     """
 
     # The teacher gives targets, it is not trained here: cut the gradient to its logits.
-    # Both in at least float32: under mixed precision logits arrive in 16 bits, where a batch of
-    # cross-entropies of logits near 1,000 adds up past float16's largest number, to infinity
+    # Both in at least float32, so that the loss does not depend on autocast: logits that arrive
+    # in float16 outside it (a model made `.half()`) give a per-example loss that, times $T^2$,
+    # can pass float16's largest number, 65,504, and become infinite
+    # ([pitfalls](paper/pitfalls.html#16-bit-losses))
     teacher_logits = at_least_float32(teacher_logits.detach())
     student_logits = at_least_float32(student_logits)
     # Log-probabilities of teacher ($\log p_i$) and student ($\log q_i$) at temperature $T$

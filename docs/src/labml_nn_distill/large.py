@@ -70,7 +70,7 @@ class MnistTeacher(nn.Module):
 
 
 def vgg_features(groups: list[list[int]], dropout: float) -> nn.Sequential:
-    """
+    r"""
     ### VGG-style convolutional stack
 
     `groups` lists the output channels of the $3 \times 3$ convolutions of each group;

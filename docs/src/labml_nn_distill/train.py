@@ -286,7 +286,7 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
     """
     device = data.train_labels.device
     # Draw the initial weights from the seed, so that the three students of a study start
-    # from the same weights; one more generator, seeded alike, orders batches and augments
+    # from the same weights; one more generator, seeded alike, orders the batches
     make_deterministic(configs.seed)
     reset_parameters(model)
     generator = torch.Generator().manual_seed(configs.seed)
@@ -306,6 +306,10 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
 
     for epoch in monit.loop(range(first_epoch, configs.epochs + 1)):
         model.train()
+        # Augmentation draws from a generator of its own, seeded by the seed and the epoch, so
+        # that a student that sees jittered digits sees them in the same order as one that does
+        # not (a paired comparison), and a resumed run jitters its next epoch as before
+        jitter = torch.Generator().manual_seed((configs.seed << 20) + epoch)
         # Sums over the epoch, kept as tensors so that we do not synchronise every step
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), dtype=torch.long, device=device)
@@ -314,7 +318,7 @@ def fit(model: nn.Module, data: ImageData, configs: TrainConfigs,
             images, labels = data.train_images[indices], data.train_labels[indices]
             flipped = torch.zeros_like(labels, dtype=torch.bool)
             if configs.augment:
-                images, flipped = data.augment(images, generator)
+                images, flipped = data.augment(images, jitter)
             step += len(labels)
             images, labels, indices, flipped = hooks.batch(images, labels, indices, flipped)
             inputs = data.normalize(images)

@@ -5,7 +5,7 @@ summary: >
   What makes the study robust and fast rather than what it teaches: files that are whole
   or absent, checkpoints and resume, the teacher's outputs cached, several processes with
   torchrun, options, results files and plots. None of it is needed to follow the paper.
-order: [command, options, runs, checkpoint, provenance, files, fetch, teacher_cache, distributed, report]
+order: [command, options, runs, parallel, checkpoint, provenance, files, fetch, teacher_cache, distributed, report]
 ---
 
 # Engineering
@@ -24,6 +24,8 @@ One entry point per concern, in the order a command meets them:
   share, each defined and checked once;
 * [The run engine](runs.html): a labml run around the loop, finding runs again, resuming a
   killed command, and getting a teacher (trained, loaded, or taken from another page's run);
+* [Models in parallel](parallel.html): independent models in worker processes, one per
+  core, with the time left as models finish;
 * [Checkpoints that survive a kill](checkpoint.html): the state of the loop after each
   epoch, read back after a kill, and the stop when the loss becomes NaN;
 * [The code a run executed](provenance.html): the digest of every file a run imported, so

@@ -48,6 +48,7 @@ import torch
 
 from labml_nn_distill.engineering.files import write_atomically, write_json, write_text
 from labml_nn_distill.engineering.options import without_resume
+from labml_nn_distill.engineering.provenance import results_code
 
 # The paper's wing: the results page, its plots and the JSON files live there
 PAPER = Path(__file__).resolve().parent.parent / 'paper'
@@ -147,7 +148,8 @@ def run_record(page: str, argv: list[str] | None, started: float) -> dict:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     return {'command': ' '.join(['python -m', f'labml_nn_distill.paper.{page}', *what_it_computes(argv)]),
-            'machine': machine(), 'wall_time_s': round(time.perf_counter() - started, 1)}
+            'machine': machine(), 'wall_time_s': round(time.perf_counter() - started, 1),
+            'code': results_code(page)}
 
 
 def save_svg(figure, path: Path):
@@ -238,7 +240,7 @@ def replace_block(text: str, page: str, block: str, order: list[str] = ()) -> st
 
 # What a rerun changes although it measured the same: the run's identity, its duration,
 # the machine, and how the command was spelled
-VOLATILE = {'uuid', 'wall_time_s', 'machine', 'command'}
+VOLATILE = {'uuid', 'wall_time_s', 'machine', 'command', 'commit'}
 
 
 def comparable(results):
@@ -307,7 +309,7 @@ def publish_study(results: dict, markdown, output_dir: Path, argv: list[str] | N
     argv = list(sys.argv[1:] if argv is None else argv)
     record = {**{key: results[key] for key in keep if key in results},
               'command': ' '.join(['python -m labml_nn_distill.experiment', *what_it_computes(argv)]),
-              'machine': machine(),
+              'machine': machine(), 'code': results_code('experiment'),
               'runs': {seed: {phase: {'uuid': run['uuid'], 'test_errors': run['test_errors']}
                               for phase, run in phases.items()} for seed, phases in results['runs'].items()}}
     block = markdown(record)

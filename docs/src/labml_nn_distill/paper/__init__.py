@@ -135,7 +135,9 @@ class Page:
                 data = load_dataset(self.data, getattr(args, 'data_dir', Path('data')), train_subset=args.train_subset)
                 runs = Runs(args.logs_dir, f'labml_nn_distill.paper.{self.name}', args.resume,
                             args.allow_code_change, argv, args.keep_checkpoints)
-            results = {'page': self.name, **measure(args, data, runs), **run_record(self.name, argv, started)}
+            measured = measure(args, data, runs)
+            # A page that ran in several sittings gives its own wall time (of all of them)
+            results = {'page': self.name, **run_record(self.name, argv, started), **measured}
             return run_page(self.name, results, markdown, plot, args.output_dir, args.publish, RESULTS_ORDER)
         finally:
             # Another command may write the output folder from now on
@@ -152,7 +154,7 @@ def embedded_teacher(data, runs: Runs, seed: int, epochs: int) -> tuple[MnistTea
     """
     teacher = MnistTeacher()
     share = {'study_seed': seed, 'teacher_epochs': epochs, 'train_examples': len(data.train_labels),
-             'split_seed': 0}
+             'split_seed': 0, 'jitter': 'per-epoch'}
     result = runs.teacher(teacher, data, TrainConfigs(epochs=epochs, augment=True, seed=seed), TEACHER_RUNS,
                           key={'teacher': seed}, share=share)
     return teacher, result

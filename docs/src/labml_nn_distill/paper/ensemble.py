@@ -34,7 +34,8 @@ distillation, and report the ensemble's own accuracy at $T = 1$.
 ## The experiment
 
 `python -m labml_nn_distill.paper.ensemble` trains (or reuses, from the other pages' labml runs)
-one teacher per seed, then distils the same student, from the same initial weights and
+one teacher per seed (each the study's small CNN with dropout, [the teacher](../large.html),
+not the paper's 1200-1200 network), then distils the same student, from the same initial weights and
 batch order, once from each teacher alone and once from their ensemble. The measured numbers
 are on the [results page](results.html):
 

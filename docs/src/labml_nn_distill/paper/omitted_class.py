@@ -18,7 +18,9 @@ place the 3s.
 
 We repeat this on the embedded digits:
 
-* the **teacher** is trained on the whole training set, 3s included (as in the paper);
+* the **teacher** is trained on the whole training set, 3s included (as in the paper); it is
+  the study's small CNN with dropout ([the teacher](../large.html)), not the paper's 1200-1200
+  network, which [the paper's MNIST experiment](mnist.html) trains;
 * the **transfer set** is the training set without its 3s;
 * the **baseline** student learns the hard labels of the transfer set, which never say 3:
   nothing pushes the logit of 3 up, so it never predicts a 3;

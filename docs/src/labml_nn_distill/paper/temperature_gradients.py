@@ -60,7 +60,7 @@ which are noisy; that is the paper's argument for intermediate temperatures.
 
 ## Measured
 
-`python -m labml_nn_distill.temperature_gradients` draws random logits (a batch of 256
+`python -m labml_nn_distill.paper.temperature_gradients` draws random logits (a batch of 256
 examples, 10 classes, standard deviation 3) per seed, and for each temperature measures,
 with autograd:
 
@@ -70,7 +70,7 @@ with autograd:
 * the relative error of the logit-matching gradient $(z - v) / (N T^2)$, with and without
   subtracting each row's mean, which falls as $1 / T$ once the logits are centred.
 
-The measured numbers are in the [results page](results.md); the plot:
+The measured numbers are in the [results page](results.html#temperature-and-gradients); the plot:
 
 ![Gradient norm and logit-matching error against temperature](images/temperature_gradients.svg)
 """

@@ -26,6 +26,9 @@ student is taught, not how fast.
 
 For each seed all students start from the same initial weights and see the batches in the
 same order, so the difference between two of them is the effect of the targets alone.
+The teacher is the study's small CNN with dropout, trained on jittered embedded digits
+([the teacher](../large.html)), not the paper's 1200-1200 network, which
+[the paper's MNIST experiment](mnist.html) trains; the students are the study's too.
 Students and teachers train as long as in the study (30 and 15 epochs), and 500 of the
 4,000 training digits are held out: the temperature is chosen on them, never on the test
 digits. The default run trains 40 students and 5 teachers (five seeds); its command and
@@ -52,7 +55,7 @@ from labml_nn_distill.engineering.command import run_command
 from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg
 from labml_nn_distill.paper import (STUDENT_EPOCHS, TEACHER_EPOCHS, Page, embedded_teacher, fewest_on_validation,
                                     student_name)
-from labml_nn_distill.paper.comparing import paired_bootstrap, verdict
+from labml_nn_distill.paper.comparing import multiplicity, paired_bootstrap, verdict
 from labml_nn_distill.small import MnistStudent
 from labml_nn_distill.train import LABEL_SMOOTHING, TrainConfigs, mistakes
 
@@ -184,6 +187,8 @@ def results_markdown(results: dict) -> str:
         f'Paired over seeds and test digits ([how](comparing.html)):',
         '',
         '\n'.join(f'* {sentence}' for sentence in comparison_sentences(results)) + '.',
+        '',
+        multiplicity(len(results['comparisons'])),
         '',
         '![Test errors against temperature](images/temperature_sweep.svg)',
     ])
