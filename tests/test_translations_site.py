@@ -121,6 +121,8 @@ def test_a_new_language_from_template_is_a_draft_until_marked_ready(site):
 
 def test_template_does_not_make_an_existing_language_a_draft(site):
     source, out, translations = site
+    # A language exists once it has a translation file (a folder with only a glossary does not)
+    write(translations / "si" / "small.json", {})
     commands.template(translations, "si", english_keys_by_page(source))
     assert json.loads(text(translations / "si" / "_site.json"))["@ready"] == ""
     build(source, out, translations)

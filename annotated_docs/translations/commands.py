@@ -204,9 +204,10 @@ def template(translations_root: Path, lang: str, keys_by_page: dict[str, list[st
     """Add every English key the file lacks with an empty value, after every existing entry
     (kept byte for byte, in order). A new language starts this way, as a draft: its
     `_site.json` says `"@ready": "no"` until a translator makes it "yes"."""
-    # New until it has its site strings: a folder that holds only a glossary, written first so
+    # New until it has a translation file: a folder that holds only a glossary, written first so
     # that translators share its terms, is still a new language, and starts as a draft
-    new_language = not catalog_path(translations_root, lang, SITE_PAGE).exists()
+    folder = Path(translations_root) / lang
+    new_language = not any(path.name != GLOSSARY_FILE for path in folder.rglob("*.json")) if folder.is_dir() else True
     changes = []
     for page in pages or list(keys_by_page):
         path = catalog_path(translations_root, lang, page)
