@@ -114,12 +114,14 @@ def languages(translations_root: Path, order: list[str] | None = None) -> dict[s
     folder except drafts (`"@ready": "no"` in `_site.json`, as `template` starts a new
     language): translators work on a draft, the site does not show it.
 
-    The switcher lists them in `order`, by default `pyproject.toml`'s
-    `[tool.annotated_docs] languages` (codes separated by spaces: the order in which the
-    project took them on, so that a new language joins the end rather than reshuffling
-    the menu readers know); a language it does not name follows, by code."""
+    The switcher lists them in `order`, by default `[tool.annotated_docs] languages` of the
+    `pyproject.toml` beside the translations folder (codes separated by spaces: the order in
+    which the project took them on, so that a new language joins the end rather than
+    reshuffling the menu readers know); a language it does not name follows, by code. It is
+    read beside the translations, not from the working directory, so that a build from
+    anywhere gives the same pages."""
     if order is None:
-        order = setting("languages").split()
+        order = setting("languages", Path(translations_root).resolve().parent).split()
     published = {ENGLISH: ENGLISH_NAME}
     ready = {}
     for lang in translations.languages(translations_root):

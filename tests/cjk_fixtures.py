@@ -85,6 +85,8 @@ def build_site(folder: Path) -> tuple[Path, Path, object]:
     (site, translations, build result)."""
     from annotated_docs.build import build
     translations = write_translations(folder / "translations")
+    # The project's settings beside the translations, as in the checkout (the switcher's order)
+    shutil.copy(REPO / "pyproject.toml", folder / "pyproject.toml")
     out = folder / "site"
     result = build([SOURCE], out, translations, base_url=BASE_URL)
     return out, translations, result

@@ -16,6 +16,7 @@ import cjk_fixtures
 from annotated_docs import search_index, search_query
 from annotated_docs.i18n import html_lang
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 LANGS = {"en": "English", "si": "සිංහල", "zh": "中文", "ja": "日本語"}
 TAGS = {"en": "en", "si": "si", "zh": "zh-Hans", "ja": "ja"}
 INDEX_BUDGET = search_index.BUDGET
@@ -79,15 +80,19 @@ def test_the_switcher_names_the_four_languages_in_their_own_scripts(cjk_site, la
             assert target.resolve() == (site / _output(english_of(page), _code(tag))).resolve(), (page, href)
 
 
-def test_the_switcher_order_is_the_configured_one_and_an_unnamed_language_follows_by_code(tmp_path):
+def test_the_switcher_order_is_the_configured_one_and_an_unnamed_language_follows_by_code(tmp_path, monkeypatch):
     from annotated_docs.i18n import languages
+    root = tmp_path / "translations"
     for lang, name in (("si", "සිංහල"), ("zh", "中文"), ("ja", "日本語"), ("ko", "한국어"), ("de", "Deutsch")):
-        (tmp_path / lang).mkdir()
-        (tmp_path / lang / "_site.json").write_text(json.dumps({"@name": name, "@ready": "yes"}), encoding="utf-8")
-    assert list(languages(tmp_path, ["si", "zh", "ja"])) == ["en", "si", "zh", "ja", "de", "ko"]
-    assert list(languages(tmp_path, [])) == ["en", "de", "ja", "ko", "si", "zh"]
-    # By default, the order pyproject.toml gives
-    assert list(languages(tmp_path))[:4] == ["en", "si", "zh", "ja"]
+        (root / lang).mkdir(parents=True)
+        (root / lang / "_site.json").write_text(json.dumps({"@name": name, "@ready": "yes"}), encoding="utf-8")
+    assert list(languages(root, ["si", "zh", "ja"])) == ["en", "si", "zh", "ja", "de", "ko"]
+    assert list(languages(root, [])) == ["en", "de", "ja", "ko", "si", "zh"]
+    # By default, the order the pyproject.toml beside the translations gives, wherever the build runs
+    (tmp_path / "pyproject.toml").write_text('[tool.annotated_docs]\nlanguages = "zh si"\n', encoding="utf-8")
+    monkeypatch.chdir(REPO_ROOT)
+    assert list(languages(root)) == ["en", "zh", "si", "de", "ja", "ko"]
+    assert list(languages(REPO_ROOT / "translations"))[:4] == ["en", "si", "zh", "ja"]
 
 
 def _code(tag: str) -> str:
