@@ -43,6 +43,9 @@ setup(
         "nbformat>=5.9",
         "fonttools>=4.47",
         "brotli>=1.1",
+        # site: scripts and styles shipped without their comments (the notes stay in the sources)
+        "rjsmin>=1.2",
+        "rcssmin>=1.1",
     ],
     extras_require={
         # nbclient + ipykernel execute notebooks headless in tests/test_site_notebooks.py;

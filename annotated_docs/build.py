@@ -29,7 +29,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
+import rcssmin
+import rjsmin
 
 from . import citation, fonts, history, i18n, manifest, outline, render, search_index
 from .atomic import staging_folder, swap
@@ -309,6 +310,18 @@ def render_search_indexes(scanned: Scanned, localised: Localised, rendered: Rend
             for lang in localised.langs]
 
 
+def shipped(static: Path) -> bytes:
+    """A static file as the site ships it: a script or a style sheet without its comments and
+    spare whitespace (rjsmin, rcssmin; `/*! ... */` licence comments kept), so that what the
+    reader downloads is the code and the comments stay in `annotated_docs/static/` for the
+    people who read them there."""
+    if static.suffix == ".js":
+        return rjsmin.jsmin(static.read_text(encoding="utf-8"), keep_bang_comments=True).encode()
+    if static.suffix == ".css":
+        return rcssmin.cssmin(static.read_text(encoding="utf-8"), keep_bang_comments=True).encode()
+    return static.read_bytes()
+
+
 def render_fixed(localised: Localised, settings: Settings, target: Target) -> list[Produced]:
     """The sitemap, `.nojekyll` and the static files: hashed by their content."""
     fixed = {render.sitemap_name(settings.base_url):
@@ -317,6 +330,6 @@ def render_fixed(localised: Localised, settings: Settings, target: Target) -> li
              ".nojekyll": b""}
     for static in sorted(render.STATIC.iterdir()):
         if static.is_file():
-            fixed[f"static/{static.name}"] = static.read_bytes()
+            fixed[f"static/{static.name}"] = shipped(static)
     return [produce(target, name, hashlib.sha256(content).hexdigest(), lambda content=content: content)
             for name, content in fixed.items()]

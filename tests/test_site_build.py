@@ -228,3 +228,22 @@ def test_output_does_not_depend_on_where_the_checkout_lives(tmp_path, monkeypatc
     manifest = (tmp_path / "absolute" / ".manifest.json").read_text()
     assert "images/" in manifest and str(REPO) not in manifest and str(tmp_path) not in manifest
     assert snapshot(tmp_path / "absolute") == snapshot(tmp_path / "relative")
+
+
+def test_scripts_and_styles_ship_without_their_comments(tmp_path):
+    """The comments explain the code in annotated_docs/static/; the reader downloads the code"""
+    from annotated_docs.build import shipped
+    script = tmp_path / "a.js"
+    script.write_text("/*! licence */\n// why the loop stops\nconst a = 1;  /* a note */\nconsole.log(a);\n")
+    style = tmp_path / "a.css"
+    style.write_text("/* the dark theme */\nbody {\n  color: red;\n}\n")
+    icon = tmp_path / "a.svg"
+    icon.write_bytes(b"<svg><!-- kept --></svg>")
+    js, css = shipped(script).decode(), shipped(style).decode()
+    assert "licence" in js and "why" not in js and "note" not in js and "console.log(a)" in js
+    assert "dark theme" not in css and "color:red" in css
+    assert shipped(icon) == icon.read_bytes()
+    # The committed site ships them so
+    committed = (REPO / "docs" / "static" / "site.js").read_text()
+    assert "//" not in committed.split("\n", 1)[0][:2] and len(committed) < len(
+        (REPO / "annotated_docs" / "static" / "site.js").read_text())
