@@ -117,11 +117,9 @@ class Progress:
         self.costs = {job.name: job.cost for job in jobs}
         self.workers, self.say = workers, say
         self.done, self.trained_cost, self.trained_seconds = [], 0.0, 0.0
-        self.loads = []
 
     def finished(self, name: str, result: dict):
         self.done.append(name)
-        self.loads.append(os.getloadavg()[0])
         how = 'taken from its finished run'
         if result.get('trained'):
             self.trained_cost += self.costs[name]
