@@ -57,12 +57,7 @@ def _open(browser, url, viewport=bh.DESKTOP):
 
 def _search_and_land(tab, query):
     """Search with the keyboard alone (/, type, ArrowDown, Enter); the section landed on."""
-    assert not tab.evaluate("'annotatedDocsSearch' in window")        # loaded only when used
-    tab.keyboard.press("/")
-    assert tab.evaluate("document.activeElement.id") == "site-search-input"
-    tab.keyboard.type(query)
-    first = tab.locator("#site-search-results a").first
-    first.wait_for()
+    first = bh.type_search(tab, query)
     tab.keyboard.press("ArrowDown")
     href = tab.evaluate("document.activeElement.href")
     assert href == first.evaluate("a => a.href") and "#" in href

@@ -212,12 +212,7 @@ def test_search_from_file_url_finds_the_word_and_lands_on_its_section(site, page
     tab = site.new_page()
     try:
         tab.goto((bh.DOCS / page).as_uri(), wait_until="load")
-        assert not tab.evaluate("'annotatedDocsSearch' in window")     # loaded only when used
-        tab.keyboard.press("/")
-        assert tab.evaluate("document.activeElement.id") == "site-search-input"
-        tab.keyboard.type(query)
-        first = tab.locator("#site-search-results a").first
-        first.wait_for()
+        first = bh.type_search(tab, query)
         href = first.get_attribute("href")
         assert "#" in href
         first.click()

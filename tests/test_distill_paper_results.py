@@ -186,6 +186,29 @@ def test_paired_bootstrap_interval_excludes_zero_only_for_a_real_difference():
     assert 'within the noise' in verdict(noisy, 'C', 'D')
 
 
+def test_both_bootstraps_draw_the_same_seeded_resamples_in_chunks():
+    """The comparisons and the share of the gap resample seeds and digits through one helper"""
+    import numpy as np
+    from labml_nn_distill.paper import comparing
+    chunks = list(comparing.resampled(3, 40, 1_234))
+    assert [len(seeds) for seeds, _ in chunks] == [500, 500, 234]
+    seeds = np.concatenate([s for s, _ in chunks])
+    examples = np.concatenate([e for _, e in chunks])
+    assert seeds.shape == (1_234, 3) and (seeds.sum(1) == 3).all()
+    assert examples.shape == (1_234, 40) and (examples.sum(1) == 40).all()
+    again = np.concatenate([e for _, e in comparing.resampled(3, 40, 1_234)])
+    assert (again == examples).all()
+    # The paired difference on each resample, recomputed from those draws, gives the same interval
+    a, b = [[0, 1], [2], [3, 4, 5]], [[1, 6, 7], [8, 9], [3]]
+    difference = np.zeros((3, 40))
+    for seed in range(3):
+        difference[seed, b[seed]] += 1
+        difference[seed, a[seed]] -= 1
+    low, high = np.quantile(((seeds @ difference) * examples).sum(1) / 3, [0.025, 0.975])
+    result = comparing.paired_bootstrap(a, b, 40, resamples=1_234)
+    assert (result['low'], result['high']) == (low, high)
+
+
 def test_verdicts_at_the_edge_of_the_noise_say_so():
     """An interval whose end nearest 0 is within one digit of it is worded as such, on either side of 0"""
     from labml_nn_distill.paper.comparing import EDGE, signed, verdict

@@ -342,6 +342,21 @@ def release() -> None:
 
 # -------------------------------------------------------------- in-page probes used by tests
 
+def type_search(page, query: str):
+    """Open the search with "/", the keyboard alone, type `query`; the first result, once shown.
+
+    The search's script and index are loaded only when the search is first used, so none is
+    on the page before.
+    """
+    assert not page.evaluate("'annotatedDocsSearch' in window")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "site-search-input"
+    page.keyboard.type(query)
+    first = page.locator("#site-search-results a").first
+    first.wait_for()
+    return first
+
+
 def computed_background(page) -> str:
     """The background the reader sees: the first non-transparent one of body, html."""
     return page.evaluate("""() => {
