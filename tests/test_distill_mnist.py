@@ -305,3 +305,27 @@ def test_a_sitting_writes_a_heartbeat_while_a_job_runs_and_ends_its_record(tmp_p
     assert events.count('job-start') == events.count('job-end') == 2
     record = read_sittings(tmp_path / 'sittings.jsonl', 'x')
     assert record['sittings'] == 1 and 0.6 <= record['wall_seconds'] and set(record['job_seconds']) == {'a', 'b'}
+
+
+def test_after_a_resume_the_estimate_counts_each_models_time_over_all_its_sittings(tmp_path):
+    """A model cut by a kill took its earlier sitting's time too; one finished earlier still teaches the rate"""
+    from labml_nn_distill.engineering.parallel import Job, run_jobs
+
+    def line(sitting, event, time, **fields):
+        return json.dumps({'study': 's', 'sitting': sitting, 'event': event, 'time': time, **fields})
+    # An earlier sitting trained `done` for 600 s, and `cut` for 900 s before a kill
+    (tmp_path / 'sittings.jsonl').write_text('\n'.join([
+        line('a', 'start', 0.0), line('a', 'job-start', 0.0, job='done'),
+        line('a', 'job-end', 600.0, job='done', trained=True), line('a', 'job-start', 600.0, job='cut'),
+        line('a', 'alive', 1500.0, load=1.0)]) + '\n')
+
+    def work(state, job):
+        return {'trained': job.name != 'done'}
+    said = []
+    run_jobs([Job('done', 1.0), Job('cut', 2.0), Job('left', 3.0)], work, lambda: {}, (), 1,
+             log_dir=tmp_path, study='s', say=lambda text, **kwargs: said.append(text))
+    lines = [text for text in said if text.startswith('[')]
+    # `done` was taken, yet its 600 s for 1 unit of cost give the rate: 5 units left, 50 min
+    assert lines[0] == '[1/3] done: taken from its finished run; about 50 min left with 1 worker'
+    # `cut`: 900 s before the kill and almost nothing now; 1,500 s for 3 units, 3 units left
+    assert lines[1].startswith('[2/3] cut: 15.0 min (0.0 of them in this sitting); about 25 min left')

@@ -27,8 +27,9 @@ Workers print their training into a log file each, in the logs folder; the comma
 prints one line as each model finishes: which model of how many, how long it took, and an
 estimate of the time left, from the time each finished model took per unit of its `cost`.
 A kill stops the workers with the command; `--resume` takes every finished model from its
-run, continues the unfinished ones from their last epoch, and estimates again from the
-models it trains.
+run, continues the unfinished ones from their last epoch, and estimates again. A model's
+time is the sum over every sitting that trained it (the record below keeps it): counting
+only the last sitting's part of a model that a kill cut would make the rest look cheap.
 
 ## The time a page took, in sittings
 
@@ -109,8 +110,11 @@ class Progress:
     ### Which model of how many has finished, and an estimate of the time left
 
     The estimate multiplies the cost still to train by the seconds that each unit of cost has
-    taken so far, and divides by the number of workers. A model taken from a finished run costs
-    nothing and teaches nothing about the rate.
+    taken so far, and divides by the number of workers. A model's seconds are those of every
+    sitting that trained it, read from the record below: a model that a kill cut and this
+    sitting finished took more than this sitting's part of it, and one that an earlier sitting
+    finished still teaches the rate. Without a record, a model taken from its finished run
+    teaches nothing about it.
     """
 
     def __init__(self, jobs: list[Job], workers: int, say=print):
@@ -118,13 +122,22 @@ class Progress:
         self.workers, self.say = workers, say
         self.done, self.trained_cost, self.trained_seconds = [], 0.0, 0.0
 
-    def finished(self, name: str, result: dict):
+    def finished(self, name: str, result: dict, seconds: float | None = None):
+        """
+        `seconds`: the model's training time over all sittings, when a record has it
+        """
         self.done.append(name)
+        if seconds is None and result.get('trained'):
+            seconds = result['seconds']
+        if seconds:
+            self.trained_cost += self.costs[name]
+            self.trained_seconds += seconds
         how = 'taken from its finished run'
         if result.get('trained'):
-            self.trained_cost += self.costs[name]
-            self.trained_seconds += result['seconds']
-            how = f'{result["seconds"] / 60:.1f} min'
+            how = f'{seconds / 60:.1f} min'
+            # Say so when a kill cut it, so that its minutes are not read as this sitting's
+            if seconds > result['seconds'] + 60:
+                how += f' ({result["seconds"] / 60:.1f} of them in this sitting)'
         left = sum(cost for job, cost in self.costs.items() if job not in self.done)
         estimate = ''
         if self.trained_cost and left:
@@ -173,6 +186,14 @@ class Sittings:
     def beat(self, heartbeat_s: float):
         while not self.stop.wait(heartbeat_s):
             self.write('alive', load=round(os.getloadavg()[0], 2))
+
+    def job_seconds(self, job: str) -> float | None:
+        """
+        ### A model's training seconds over every sitting of the study, this one included
+        """
+        if self.path is None:
+            return None
+        return read_sittings(self.path, self.study)['job_seconds'].get(job)
 
     def close(self):
         self.stop.set()
@@ -253,7 +274,7 @@ def run_all(jobs: list[Job], work, setup, setup_args: tuple, workers: int, log_d
     def finished(name: str):
         sittings.write('job-end', job=name, trained=bool(results[name].get('trained')),
                        peak_rss_mib=results[name].get('peak_rss_mib'))
-        progress.finished(name, results[name])
+        progress.finished(name, results[name], sittings.job_seconds(name))
     if workers == 1:
         start = time.perf_counter()
         state = setup(*setup_args)
