@@ -274,6 +274,9 @@ def test_the_sittings_record_counts_the_time_worked_and_each_models_time_over_ki
         line('b', 'job-start', 10_040.0, job='baseline#0'),
         line('b', 'job-end', 10_041.0, job='baseline#0', trained=False), line('b', 'end', 10_050.0),
         line('c', 'start', 0.0, study='other'), line('c', 'end', 99_999.0, study='other'),
+        # Sitting d only published: it took every model, and trained nothing
+        line('d', 'start', 20_000.0), line('d', 'job-start', 20_000.0, job='teacher'),
+        line('d', 'job-end', 20_100.0, job='teacher', trained=False), line('d', 'end', 20_200.0),
         '{"study": "s", "sitting": "b", "event": "ali'
     ]))
     record = read_sittings(path, 's')

@@ -46,3 +46,18 @@ def test_stale_code_names_the_files_that_changed(monkeypatch, tmp_path):
     # The page's own file counts, and the essay's loss too
     assert {'__init__.py', 'train.py', 'paper/temperature_gradients.py'} <= set(recorded['files'])
     assert 'experiment.py' in provenance.results_files('experiment')
+
+
+def test_the_mnist_protocol_that_ran_is_the_pages_and_was_committed_before_the_run():
+    """The protocol the JSON records is the one mnist.py states, with the page's defaults, and its commit came first"""
+    import argparse
+    from labml_nn_distill.paper import mnist
+    results = json.loads((PAPER / 'results' / 'mnist.json').read_text())
+    defaults = argparse.Namespace(teacher_epochs=mnist.TEACHER.epochs, epochs=mnist.STUDENT.epochs, seeds=mnist.SEEDS,
+                                  long_epochs=mnist.LONG_EPOCHS, temperatures=mnist.TEMPERATURES,
+                                  tiny_temperatures=mnist.TINY_TEMPERATURES)
+    assert results['protocol'] == json.loads(json.dumps(mnist.protocol(defaults)))
+    assert results['protocol_commit']['commit'] == mnist.PROTOCOL_COMMIT
+    assert results['protocol_commit']['time'] < results['study_created'] == mnist.study_created(results['study'])
+    # Where git has the commit, the time recorded is its time
+    assert mnist.commit_time(mnist.PROTOCOL_COMMIT) in (None, results['protocol_commit']['time'])

@@ -207,7 +207,7 @@ def read_sittings(path: Path, study: str) -> dict:
 
     A sitting's seconds run from its start to its last line; a job's, summed over the
     sittings that trained it, from its start to its end, or to its sitting's last line when a
-    kill cut it.
+    kill cut it. Sittings that trained nothing are left out.
     Lines marked `reconstructed` (written afterwards, from the times of the run's files) are
     counted like the others and reported as such.
     """
@@ -222,12 +222,17 @@ def read_sittings(path: Path, study: str) -> dict:
     by_sitting = defaultdict(list)
     for line in lines:
         by_sitting[line['sitting']].append(line)
-    wall, jobs, loads, reconstructed = 0.0, defaultdict(float), [], set()
+    wall, jobs, loads, reconstructed, worked = 0.0, defaultdict(float), [], set(), 0
     for sitting, events in by_sitting.items():
-        first, last = min(e['time'] for e in events), max(e['time'] for e in events)
-        wall += last - first
         starts = {e['job']: e['time'] for e in events if e['event'] == 'job-start'}
         ends = {e['job']: e for e in events if e['event'] == 'job-end'}
+        # A sitting that trained nothing (it took every model from its finished run, as the
+        # publishing command does) is not part of the time the page took
+        if not any(job not in ends or ends[job].get('trained') for job in starts):
+            continue
+        worked += 1
+        first, last = min(e['time'] for e in events), max(e['time'] for e in events)
+        wall += last - first
         for job, started in starts.items():
             # A model taken from its finished run trained nothing in this sitting
             if job in ends and not ends[job].get('trained'):
@@ -236,7 +241,7 @@ def read_sittings(path: Path, study: str) -> dict:
         loads += [e['load'] for e in events if 'load' in e]
         if any(e.get('reconstructed') for e in events):
             reconstructed.add(sitting)
-    return {'sittings': len(by_sitting), 'reconstructed': len(reconstructed), 'wall_seconds': round(wall, 1),
+    return {'sittings': worked, 'reconstructed': len(reconstructed), 'wall_seconds': round(wall, 1),
             'job_seconds': {job: round(seconds, 1) for job, seconds in jobs.items()},
             'mean_load': round(sum(loads) / len(loads), 2) if loads else None}
 

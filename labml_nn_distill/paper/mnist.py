@@ -114,7 +114,9 @@ import argparse
 import hashlib
 import json
 import os
+import subprocess
 import time
+import uuid
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -358,6 +360,10 @@ def summarize(models: dict, results: dict) -> dict:
 
 # ## The results page's block
 
+def utc(seconds: float) -> str:
+    return time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(seconds))
+
+
 def results_markdown(results: dict) -> str:
     """
     ### The block of the results page, made from the results JSON alone
@@ -408,22 +414,32 @@ def results_markdown(results: dict) -> str:
             for name in ['tiny_baseline', *[student_name(t, 'tiny_') for t in results['tiny_temperatures']]]]
     curve = models['teacher']['seeds'][str(results['teacher_seed'])]['valid_curve']
     teacher_curve = ', '.join(f'{curve[epoch - 1]} after {epoch}' for epoch in range(10, len(curve) + 1, 10))
-    time = results['timing']
-    sittings = ('one sitting' if time['sittings'] == 1 else
-                f'{time["sittings"]} sittings (the hours between them not counted'
-                + (f'; the times of the first {time["reconstructed_sittings"]}, which ran before the page kept its '
-                   f'record of sittings, read from the times of their files)' if time['reconstructed_sittings'] else ')'))
+    timing = results['timing']
+    sittings = ('one sitting' if timing['sittings'] == 1 else
+                f'{timing["sittings"]} sittings (the hours between them not counted'
+                + (f'; the times of the first {timing["reconstructed_sittings"]}, which ran before the page kept its '
+                   f'record of sittings, read from the times of their files)' if timing['reconstructed_sittings'] else ')'))
+    # When the protocol was committed, against when the run began: the sentence says which came first
+    committed = results['protocol_commit']
+    fixed = f'The protocol was fixed in commit `{committed["commit"][:7]}` (protocol digest `{results["protocol_sha256"][:12]}`)'
+    if committed['time'] is not None:
+        order = 'before' if committed['time'] < results['study_created'] else 'after'
+        fixed += (f', committed at {utc(committed["time"])}, {order} this run\'s study `{results["study"]}` was created at '
+                  f'{utc(results["study_created"])}')
+    code_commit = results['code']['commit']
+    if code_commit:
+        # Shortened, keeping the `+` that marks code changed since the commit
+        fixed += f'; the numbers were computed by the code of commit `{code_commit[:7]}{code_commit[40:]}`'
     return '\n'.join([
         "## The paper's MNIST experiment",
         '',
         f'From [mnist.py](mnist.html): `{results["command"]}` (teacher seed {results["teacher_seed"]}, '
         f'{results["teacher_epochs"]} epochs; students with seeds {", ".join(seeds)}; '
         f'{results["train_examples"]:,} training, {results["valid_examples"]:,} validation and '
-        f'{results["test_examples"]:,} test digits). The protocol was fixed before this run, in commit '
-        f'`{results["code"]["commit"]}` (protocol digest `{results["protocol_sha256"][:12]}`). '
-        f'{time["wall_minutes"]:.0f} minutes of wall time in {sittings} with {time["workers"]} worker processes, '
-        f'{time["model_minutes"]:.0f} minutes of model training summed, on {results["machine"]}, a machine '
-        f'shared with other jobs (mean load {time["mean_load"]:.1f}); peak memory {time["peak_rss_mib"]:.0f} MiB '
+        f'{results["test_examples"]:,} test digits). {fixed}. '
+        f'{timing["wall_minutes"]:.0f} minutes of wall time in {sittings} with {timing["workers"]} worker processes, '
+        f'{timing["model_minutes"]:.0f} minutes of model training summed, on {results["machine"]}, a machine '
+        f'shared with other jobs (mean load {timing["mean_load"]:.1f}); peak memory {timing["peak_rss_mib"]:.0f} MiB '
         f'per worker. Test errors out of {results["test_examples"]:,}, '
         f'mean over {n_seeds} seeds for the students.',
         '',
@@ -434,7 +450,11 @@ def results_markdown(results: dict) -> str:
         '',
         *[f'* {line}' for line in gaps],
         '',
-        f'The chosen student {reached} the target of {100 * target:.0f} %.',
+        f'The chosen student {reached} the target of {100 * target:.0f} %' + (
+            '.' if reached == 'reaches' else
+            f': its mean is {100 * (target - gap["mean"]):.0f} points below it, and its interval ends at '
+            f'{100 * gap["high"]:.0f} %.' if gap['mean'] < target else
+            f': its mean is above it, but its interval starts at {100 * gap["low"]:.0f} %.'),
         '',
         *sentences,
         '',
@@ -481,6 +501,33 @@ def plot(results: dict, outputs: Outputs):
 
 
 # ## Measuring
+#
+# The protocol above was committed in `PROTOCOL_COMMIT`, before the run began. The JSON
+# records that commit and its time beside the time the run's study was created, so that
+# "fixed before the run" can be checked rather than taken on trust; a test checks that the
+# protocol the JSON records is the one this file states today.
+PROTOCOL_COMMIT = 'c4554224e28ed7e24725064d32a076047e9a7af0'
+
+
+def commit_time(commit: str) -> float | None:
+    """
+    ### When `commit` was made, in seconds since 1970; `None` outside a git checkout that has it
+    """
+    try:
+        return float(subprocess.run(['git', 'show', '-s', '--format=%ct', commit], cwd=Path(__file__).parent,
+                                    capture_output=True, text=True, timeout=30, check=True).stdout)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+
+
+def study_created(study: str) -> float:
+    """
+    ### When a study began: its id is a version-1 UUID, which carries the time it was made
+
+    UUID time counts tenths of microseconds from 15 October 1582.
+    """
+    return round((uuid.UUID(study).time - 0x01B21DD213814000) / 1e7, 1)
+
 
 def protocol(args) -> dict:
     """
@@ -526,6 +573,8 @@ def measure(args, data, runs: Runs) -> dict:
                 'valid_examples': len(data.valid_labels), 'test_examples': len(data.test_labels),
                 'protocol': fixed,
                 'protocol_sha256': hashlib.sha256(json.dumps(fixed, sort_keys=True).encode()).hexdigest(),
+                'protocol_commit': {'commit': PROTOCOL_COMMIT, 'time': commit_time(PROTOCOL_COMMIT)},
+                'study': runs.id, 'study_created': study_created(runs.id),
                 'models': models, 'timing': timing(runs.logs_dir / 'mnist_workers' / SITTINGS_FILE, runs.id, results,
                                                    args.workers)}
     return {**measured, 'summary': summarize(models, measured)}
