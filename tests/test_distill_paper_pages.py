@@ -148,6 +148,29 @@ def test_a_page_resumed_reads_its_finished_models_back_instead_of_training_them(
     assert printed.count('is finished; using its final checkpoint') == 4
     for key in ('summary', 'comparisons', 'per_seed', 'chosen'):
         assert again[key] == first[key]
+    # The time the block gives is the training of the study's four runs, the same whichever
+    # command published it, not the time of the command that only read them back
+    assert again['training'] == first['training'] and first['training']['runs'] == 4
+    assert first['training']['minutes'] > 0
+    assert 'minutes of training summed over its 4 runs' in temperature_sweep.results_markdown(again)
+
+
+def test_a_runs_training_time_comes_from_its_log_and_a_kill_counts_as_a_typical_step(tmp_path):
+    import json
+    import uuid
+    from labml_nn_distill.engineering.runs import run_seconds, uuid_time
+    run = tmp_path / uuid.uuid1().hex
+    run.mkdir()
+    assert run_seconds(run) is None
+    start = uuid_time(run.name)
+    # Four epochs of 10 s; a kill; two more epochs, the first after an hour down; a torn line
+    stamps = [start + 10, start + 20, start + 30, start + 40, start + 3_640, start + 3_650]
+    (run / 'log.jsonl').write_text(''.join(json.dumps({'track': {}, 'time': t}) + '\n' for t in stamps)
+                                   + '{"track": {}, "ti')
+    assert run_seconds(run) == (60.0, 1)
+    # Epochs of uneven length but no kill: every second counts
+    (run / 'log.jsonl').write_text(''.join(json.dumps({'time': start + t}) + '\n' for t in (10, 25, 31, 70)))
+    assert run_seconds(run) == (70.0, 0)
 
 
 def test_resuming_a_page_with_the_uuid_of_another_commands_run_is_refused(tmp_path):

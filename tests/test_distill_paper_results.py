@@ -123,13 +123,14 @@ def test_study_plots_are_byte_for_byte_deterministic(tmp_path):
 def test_a_rerun_with_the_same_numbers_leaves_the_results_alone(tmp_path):
     from labml_nn_distill.engineering.report import Outputs, publish
     outputs = Outputs.at(tmp_path)
-    first = {'seeds': [0], 'errors': [31, 29], 'runs': {'0': {'uuid': 'a'}}, 'wall_time_s': 70.0,
-             'machine': 'here', 'command': 'python -m labml_nn_distill.x'}
+    first = {'seeds': [0], 'errors': [31, 29], 'runs': {'0': {'uuid': 'a'}}, 'command_s': 70.0,
+             'training': {'runs': 1, 'minutes': 3.0, 'kills': 0}, 'machine': 'here', 'command': 'python -m labml_nn_distill.x'}
     assert publish('x', first, 'errors: 31, 29', outputs)
     saved_json = (tmp_path / 'x.json').read_bytes()
     saved_page = (tmp_path / 'results.md').read_bytes()
     # Another run, elsewhere, spelled differently, with the same numbers: nothing changes
-    rerun = {**first, 'runs': {'0': {'uuid': 'b'}}, 'wall_time_s': 99.0, 'machine': 'there',
+    rerun = {**first, 'runs': {'0': {'uuid': 'b'}}, 'command_s': 99.0,
+             'training': {'runs': 1, 'minutes': 4.5, 'kills': 1}, 'machine': 'there',
              'command': 'python labml_nn_distill/x.py'}
     assert not publish('x', rerun, 'errors: 31, 29 (99 s)', outputs)
     assert (tmp_path / 'x.json').read_bytes() == saved_json

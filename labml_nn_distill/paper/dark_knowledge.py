@@ -53,7 +53,7 @@ import torch
 
 from labml_nn_distill import log_soft_targets
 from labml_nn_distill.engineering.command import run_command
-from labml_nn_distill.engineering.report import Outputs, html_table, pyplot, save_svg
+from labml_nn_distill.engineering.report import Outputs, html_table, pyplot, save_svg, time_taken
 from labml_nn_distill.paper import Page
 from labml_nn_distill.paper.mnist import TEACHER, paper_teacher
 from labml_nn_distill.train import predict
@@ -125,7 +125,7 @@ def results_markdown(results: dict) -> str:
         '## Dark knowledge, shown',
         '',
         f'From [dark_knowledge.py](dark_knowledge.py): `{results["command"]}` (the MNIST page\'s teacher, '
-        f'{results["teacher_epochs"]} epochs; {results["wall_time_s"]} s on {results["machine"]}). The '
+        f'{results["teacher_epochs"]} epochs; {time_taken(results)} on {results["machine"]}). The '
         f'three largest probabilities the teacher gives each of the test digits it is least sure of:',
         '',
         html_table(['digit', 'T', 'three largest probabilities (class: probability)'], rows),

@@ -52,7 +52,7 @@ from dataclasses import replace
 
 from labml_nn_distill import DistillationConfigs
 from labml_nn_distill.engineering.command import run_command
-from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg
+from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg, time_taken
 from labml_nn_distill.paper import (STUDENT_EPOCHS, TEACHER_EPOCHS, Page, embedded_teacher, fewest_on_validation,
                                     student_name)
 from labml_nn_distill.paper.comparing import multiplicity, paired_bootstrap, verdict
@@ -176,7 +176,7 @@ def results_markdown(results: dict) -> str:
         f'From [temperature_sweep.py](temperature_sweep.py): `{results["command"]}` '
         f'(seeds {", ".join(map(str, results["seeds"]))}; students {results["epochs"]} epochs, '
         f'teachers {results["teacher_epochs"]}; {results["train_examples"]:,} training, '
-        f'{results["valid_examples"]:,} validation and {test_size:,} test digits; {results["wall_time_s"]} s '
+        f'{results["valid_examples"]:,} validation and {test_size:,} test digits; {time_taken(results)} '
         f'on {results["machine"]}). Errors out of {results["valid_examples"]:,} and {test_size:,}, mean ± sd '
         f'over seeds; the last column is the paired number of test errors fewer than label smoothing '
         f'(positive is better).',
