@@ -362,10 +362,6 @@ def summarize(models: dict, results: dict) -> dict:
 
 # ## The results page's block
 
-def utc(seconds: float) -> str:
-    return time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(seconds))
-
-
 def results_markdown(results: dict) -> str:
     """
     ### The block of the results page, made from the results JSON alone
@@ -476,6 +472,10 @@ def results_markdown(results: dict) -> str:
         '',
         '![Validation and test errors after each epoch](images/mnist.svg)',
     ])
+
+
+def utc(seconds: float) -> str:
+    return time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(seconds))
 
 
 def plot(results: dict, outputs: Outputs):
