@@ -39,10 +39,9 @@ The measured numbers are on the [results page](results.html#dark-knowledge-shown
 
 Pick one of those digits and move the temperature from 0.5 to 50: the bars are the teacher's
 ten probabilities $p_i = \exp(z_i / T) / \sum_j \exp(z_j / T)$, computed in your browser from
-its logits $z_i$ for that digit, which its JSON records. Until the page's next run writes
-them itself, the committed JSON's logits are the logarithms of its own probabilities at a
-temperature of 1: the teacher's logits shifted by a constant, which a softmax at any
-temperature ignores.
+its logits $z_i$ for that digit, which its JSON records. The JSON records them shifted so that
+their log-sum-exp is 0 (they are then the logarithms of the probabilities at a temperature
+of 1); a shift by a constant is one that a softmax at any temperature ignores.
 Below them are their entropy and the two scales of the soft term's gradient, $1/T$ and
 $1/T^2$: the gradient shrinks as $1/T^2$, which is why the loss multiplies it by $T^2$.
 """
