@@ -153,10 +153,11 @@ def test_temperature_sweep_page_says_what_its_committed_numbers_show():
     assert (results['train_examples'], results['valid_examples']) == (3500, 500)
     # "40 students and 5 teachers": eight students (six temperatures, two controls) per seed
     assert (len(temperatures) + 2) * len(results['seeds']) == 40 and '40 students and 5 teachers' in page
-    # "the validation digits choose T = 20 ... tied with T = 8 (ties go to the higher temperature)"
+    # "the validation digits choose T = 20 ... tied with T = 16 (ties go to the higher temperature)"
     assert results['chosen'] == student_name(chosen_temperature(summary, results['temperatures'])) == 'T=20'
     valid = {name: summary[name]['valid_errors'][0] for name in temperatures}
-    assert [name for name in temperatures if valid[name] == min(valid.values())] == ['T=8', 'T=20']
+    assert [name for name in temperatures if valid[name] == min(valid.values())] == ['T=16', 'T=20']
+    assert 'tied with $T = 16$' in page
     # "Every temperature from 2 up [beats](comparing.html) the baseline"
     assert all(comparisons[f'{name} vs baseline']['low'] > 0 for name in temperatures[1:])
     # "only T = 1 differs beyond the noise, and it loses"

@@ -99,7 +99,8 @@ published run (one seed) trained the teacher for 40 epochs: 70 validation and 80
 validation chose $T = 2$ for the student, which closed 58 % of the gap. That teacher's
 validation errors were still falling when it stopped, so the teacher was trained for 80
 epochs: 62 validation and 84 test errors, $T = 20$ chosen, 71 % of the gap. The switch was
-made on validation, but 62 against 70 is within the noise of 10,000 digits, and part of the
+made on validation, but 62 against 70 is a difference of 8, less than the 11 (the square
+root of 62 + 70) by which two such counts typically differ by chance alone; and part of the
 rise from 58 % to 71 % came from the longer teacher being *worse* on test. With one seed,
 71 % had an interval of roughly 31 % to 113 %. That is why this page now fixes the protocol
 above before it runs, trains three seeds, and reports intervals.

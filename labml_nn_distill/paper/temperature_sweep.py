@@ -32,10 +32,10 @@ The teacher is the study's small CNN with dropout, trained on jittered embedded 
 Students and teachers train as long as in the study (30 and 15 epochs), and 500 of the
 4,000 training digits are held out: the temperature is chosen on them, never on the test
 digits. The default run trains 40 students and 5 teachers (five seeds); its command and
-wall time head its block on the [results page](results.html).
+training time head its block on the [results page](results.html).
 
 What it showed, over five seeds: the validation digits choose $T = 20$, the paper's
-choice, tied with $T = 8$ (ties go to the higher temperature). Every temperature from 2 up
+choice, tied with $T = 16$ (ties go to the higher temperature). Every temperature from 2 up
 [beats](comparing.html) the baseline. Against label smoothing, a control the paper does not
 run, only $T = 1$ differs beyond the noise, and it loses; from $T = 2$ to $T = 20$ the
 distilled students and label smoothing are [within the noise](comparing.html) of each other. So on these 3,500 digits
