@@ -269,14 +269,16 @@ def test_the_sittings_record_counts_the_time_worked_and_each_models_time_over_ki
         line('a', 'start', 0.0), line('a', 'job-start', 10.0, job='teacher'),
         line('a', 'alive', 100.0, load=1.0), line('a', 'alive', 160.0, load=3.0),
         # Hours later, sitting b: the teacher finishes in 40 s, a student is taken from its run
-        line('b', 'start', 10_000.0), line('b', 'job-start', 10_000.0, job='teacher'),
-        line('b', 'job-end', 10_040.0, job='teacher', trained=True),
+        line('b', 'start', 10_000.0, workers=2), line('b', 'job-start', 10_000.0, job='teacher'),
+        line('b', 'job-end', 10_040.0, job='teacher', trained=True, peak_rss_mib=900.0),
         line('b', 'job-start', 10_040.0, job='baseline#0'),
-        line('b', 'job-end', 10_041.0, job='baseline#0', trained=False), line('b', 'end', 10_050.0),
+        line('b', 'job-end', 10_041.0, job='baseline#0', trained=False, peak_rss_mib=950.0),
+        line('b', 'end', 10_050.0),
         line('c', 'start', 0.0, study='other'), line('c', 'end', 99_999.0, study='other'),
         # Sitting d only published: it took every model, and trained nothing
-        line('d', 'start', 20_000.0), line('d', 'job-start', 20_000.0, job='teacher'),
-        line('d', 'job-end', 20_100.0, job='teacher', trained=False), line('d', 'end', 20_200.0),
+        line('d', 'start', 20_000.0, workers=8), line('d', 'job-start', 20_000.0, job='teacher'),
+        line('d', 'job-end', 20_100.0, job='teacher', trained=False, peak_rss_mib=2_000.0),
+        line('d', 'end', 20_200.0),
         '{"study": "s", "sitting": "b", "event": "ali'
     ]))
     record = read_sittings(path, 's')
@@ -284,6 +286,8 @@ def test_the_sittings_record_counts_the_time_worked_and_each_models_time_over_ki
     assert record['wall_seconds'] == 160.0 + 50.0
     assert record['job_seconds'] == {'teacher': 150.0 + 40.0}
     assert record['mean_load'] == 2.0
+    # The memory and the workers of the sittings that trained: not those of a model only taken
+    assert record['peak_rss_mib'] == 900.0 and record['workers'] == [2]
     # No record at all: nothing worked, nothing counted
     assert read_sittings(tmp_path / 'none.jsonl', 's')['sittings'] == 0
 

@@ -203,7 +203,10 @@ class Sittings:
 
 def read_sittings(path: Path, study: str) -> dict:
     """
-    ### A study's sittings, read back: their number, the seconds they worked, each job's seconds, the load
+    ### A study's sittings, read back: their number, the seconds they worked, each job's seconds, the load, the memory
+
+    The memory is the largest peak of a worker at the end of a model it trained; `workers`
+    lists the numbers of workers the sittings ran with.
 
     A sitting's seconds run from its start to its last line; a job's, summed over the
     sittings that trained it, from its start to its end, or to its sitting's last line when a
@@ -223,6 +226,7 @@ def read_sittings(path: Path, study: str) -> dict:
     for line in lines:
         by_sitting[line['sitting']].append(line)
     wall, jobs, loads, reconstructed, worked = 0.0, defaultdict(float), [], set(), 0
+    peaks, workers = [], set()
     for sitting, events in by_sitting.items():
         starts = {e['job']: e['time'] for e in events if e['event'] == 'job-start'}
         ends = {e['job']: e for e in events if e['event'] == 'job-end'}
@@ -239,11 +243,14 @@ def read_sittings(path: Path, study: str) -> dict:
                 continue
             jobs[job] += (ends[job]['time'] if job in ends else last) - started
         loads += [e['load'] for e in events if 'load' in e]
+        peaks += [e['peak_rss_mib'] for e in ends.values() if e.get('trained') and e.get('peak_rss_mib')]
+        workers |= {e['workers'] for e in events if e['event'] == 'start' and e.get('workers')}
         if any(e.get('reconstructed') for e in events):
             reconstructed.add(sitting)
     return {'sittings': worked, 'reconstructed': len(reconstructed), 'wall_seconds': round(wall, 1),
             'job_seconds': {job: round(seconds, 1) for job, seconds in jobs.items()},
-            'mean_load': round(sum(loads) / len(loads), 2) if loads else None}
+            'mean_load': round(sum(loads) / len(loads), 2) if loads else None,
+            'peak_rss_mib': max(peaks, default=None), 'workers': sorted(workers)}
 
 
 def ready(job: Job, done: set[str]) -> bool:

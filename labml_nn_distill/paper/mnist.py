@@ -591,15 +591,18 @@ def timing(sittings_path: Path, study: str, results: dict, workers: int) -> dict
 
     Read back from the record every sitting keeps ([how](../engineering/parallel.html)): the
     number of sittings, the minutes they worked, the training minutes of the models summed,
-    the mean load while they worked, and the workers' peak memory (of the last sitting).
+    the mean load while they worked, and the largest peak memory of a worker that trained. The
+    command that publishes from finished runs trains nothing, and is not counted.
     """
     record = read_sittings(sittings_path, study)
     return {'wall_minutes': round(record['wall_seconds'] / 60, 1), 'sittings': record['sittings'],
-            'reconstructed_sittings': record['reconstructed'], 'workers': workers,
+            'reconstructed_sittings': record['reconstructed'],
+            # The workers the sittings trained with (the record of a reconstructed sitting may not say)
+            'workers': max(record['workers'], default=workers),
             'model_minutes': round(sum(record['job_seconds'].values()) / 60, 1),
             # A sitting shorter than a heartbeat recorded no load: the load now stands in
             'mean_load': record['mean_load'] if record['mean_load'] is not None else round(os.getloadavg()[0], 2),
-            'peak_rss_mib': max(run['peak_rss_mib'] for run in results.values())}
+            'peak_rss_mib': record['peak_rss_mib'] or max(run['peak_rss_mib'] for run in results.values())}
 
 
 def options(parser: argparse.ArgumentParser):
