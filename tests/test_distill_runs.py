@@ -190,13 +190,14 @@ runpy.run_module('labml_nn_distill.experiment', run_name='__main__')
 
 def test_full_disk_stops_at_once_naming_the_file_and_the_run_resumes(tmp_path):
     options = [*TINY, '--output-dir', 'out', '--logs-dir', 'logs']
-    started = time.monotonic()
     process = subprocess.run([sys.executable, '-c', FULL_DISK, *options], cwd=tmp_path, capture_output=True,
-                             text=True, timeout=120, env=environment(tmp_path))
+                             text=True, timeout=300, env=environment(tmp_path))
     assert process.returncode == 2, process.stderr[-3000:]
-    assert time.monotonic() - started < 60
     error = process.stderr
     teacher = run_folder(tmp_path, 'teacher')
+    # It stopped at the first write that failed: no run after the teacher's was started (a clock
+    # would say the same on a quiet machine, and nothing on a busy one)
+    assert [path.parent for path in (tmp_path / 'logs').glob('*/*/configs.yaml')] == [teacher]
     assert f'Cannot write {teacher / "checkpoints" / "64" / "state.pt"}: No space left on device' in error
     assert 'free there' in error and 'Traceback' not in error
     # The command that continues names the run, never a placeholder
@@ -435,20 +436,21 @@ def start_study(folder: Path, *args) -> subprocess.Popen:
 def test_second_writer_of_a_live_run_or_output_folder_is_refused_naming_the_first(tmp_path):
     first = start_study(tmp_path, '--output-dir', 'out')
     try:
-        deadline = time.monotonic() + 120
+        # A guard against a hang, not a speed target: a busy machine may take minutes
+        deadline = time.monotonic() + 600
         while not list(tmp_path.glob('logs/mnist5k_teacher/*/checkpoints/*/state.pt')):
             assert first.poll() is None, first.stderr.read()[-3000:]
             assert time.monotonic() < deadline
             time.sleep(0.05)
         # A second study into the same output folder
         second = run_module('labml_nn_distill.experiment', *TINY, '--output-dir', 'out', '--logs-dir', 'logs',
-                            cwd=tmp_path, timeout=60)
+                            cwd=tmp_path, timeout=300)
         assert second.returncode == 2 and f'process {first.pid}' in second.stderr
         # Resuming the live run, into another output folder
         teacher = run_folder(tmp_path, 'teacher')
         third = run_module('labml_nn_distill.experiment', '--epochs', '3', '--train-subset', '1000',
                            '--output-dir', 'other', '--logs-dir', 'logs', '--resume', teacher.name,
-                           cwd=tmp_path, timeout=60)
+                           cwd=tmp_path, timeout=300)
         assert third.returncode == 2, third.stderr[-3000:]
         # The study is locked before any of its runs: the refusal names the study and the first process
         assert 'The study of labml_nn_distill.experiment' in third.stderr
