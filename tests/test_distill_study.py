@@ -144,7 +144,7 @@ def test_invalid_values_are_rejected_before_anything_starts(tmp_path, args, caps
 
 def test_help_explains_every_option():
     process = subprocess.run([sys.executable, str(REPO / 'labml_nn_distill' / 'experiment.py'), '--help'],
-                             capture_output=True, text=True, timeout=120)
+                             capture_output=True, text=True, timeout=600)
     assert process.returncode == 0
     for option in ('--dataset', '--data-dir', '--seeds', '--epochs', '--temperature', '--alpha',
                    '--teacher-run', '--output-dir', '--device', '--logs-dir', '--train-subset'):
