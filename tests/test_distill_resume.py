@@ -40,7 +40,7 @@ def files(folder: Path) -> set:
     return {path for path in folder.rglob('*') if path.is_file()}
 
 
-def kill_when(process: subprocess.Popen, folder: Path, pattern: str, timeout: float = 60) -> set:
+def kill_when(process: subprocess.Popen, folder: Path, pattern: str, timeout: float = 600) -> set:
     """SIGKILL `process` as soon as a file matching `pattern` appears; the files at that moment."""
     deadline = time.monotonic() + timeout
     while not list(folder.glob(pattern)):
