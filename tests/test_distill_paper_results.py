@@ -243,6 +243,24 @@ def test_a_page_of_many_comparisons_says_how_many_false_beats_chance_gives():
     assert 'about 2.0 of them' in multiplicity(40)
 
 
+def test_a_block_that_counts_its_comparisons_shows_that_many():
+    # The count of comparisons is a claim about the sentences beside it: a block that
+    # computed 17 but listed 11 told the reader "these are 17" under a list of 11
+    import re
+    results_md = (PAPER / 'results.md').read_text()
+    counted = 0
+    for block in re.findall(r'<!-- begin: (\w+) -->(.*?)<!-- end: \1 -->', results_md, re.S):
+        stated = re.search(r'These are (\d+) comparisons', block[1])
+        if stated:
+            counted += 1
+            shown = re.findall(r'\[(?:beats|within the noise)\]\(comparing\.html\)', block[1])
+            assert len(shown) == int(stated.group(1)), block[0]
+    assert counted >= 1
+    sweep = importlib.import_module('labml_nn_distill.paper.temperature_sweep')
+    results = committed('temperature_sweep')
+    assert len(sweep.comparison_sentences(results)) == len(results['comparisons'])
+
+
 @pytest.mark.parametrize('name', ['temperature_sweep', 'omitted_class', 'ensemble'])
 def test_committed_comparisons_follow_from_the_recorded_mistakes(name):
     page = importlib.import_module(f'labml_nn_distill.paper.{name}')
