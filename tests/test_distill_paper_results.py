@@ -102,6 +102,20 @@ def test_page_without_publish_leaves_the_results_page_alone(tmp_path):
     assert 'n = 1' in (tmp_path / 'results.md').read_text() and (tmp_path / 'x.json').is_file()
 
 
+def test_a_block_is_made_from_the_results_as_their_json_holds_them(tmp_path):
+    # The full-MNIST block listed its comparisons in the order they were computed; its JSON,
+    # written with sorted keys, rendered them in another order, and the committed block and
+    # its JSON disagreed. Here a block that lists a dict in its order, and shows a tuple
+    from labml_nn_distill.engineering.report import run_page
+    def markdown(results):
+        return ', '.join(results['pairs']) + f'; {results["interval"]!r}'
+    run_page('x', {'pairs': {'b vs a': 1, 'a vs c': 2}, 'interval': (1, 2)}, markdown,
+                     lambda results, outputs: None, tmp_path)
+    written = json.loads((tmp_path / 'x.json').read_text())
+    assert markdown(written) == 'a vs c, b vs a; [1, 2]'
+    assert page_block((tmp_path / 'results.md').read_text(), 'x') == markdown(written)
+
+
 def snapshot_of_paper() -> dict:
     return {path: path.read_bytes() for path in PAPER.rglob('*') if path.is_file() and '__pycache__' not in path.parts}
 

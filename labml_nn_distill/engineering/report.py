@@ -273,6 +273,17 @@ def comparable(results):
     return results
 
 
+def as_stored(results: dict) -> dict:
+    """
+    ### The results as their JSON holds them: keys sorted, tuples become lists
+
+    A block is made from this, never from the dict a page computed: the test that a block
+    equals what its committed JSON renders must hold by construction, even for a page that
+    lists a dict's entries in their order (computed order before writing, sorted after).
+    """
+    return json.loads(json.dumps(results, sort_keys=True))
+
+
 def publish(page: str, results: dict, markdown: str, outputs: Outputs, order: list[str] = ()) -> bool:
     """
     ### Write the JSON and regenerate the page's block of the results page
@@ -304,7 +315,7 @@ def run_page(page: str, results: dict, markdown, plot, output_dir: Path, to_repo
     into the committed places too; print the block, and return the results. `order` is the
     order of the blocks on the results page.
     """
-    block = markdown(results)
+    block = markdown(as_stored(results))
     places = [Outputs.at(output_dir), Outputs.at(None)] if to_repository else [Outputs.at(output_dir)]
     for outputs in places:
         plot(results, outputs)
@@ -331,7 +342,7 @@ def publish_study(results: dict, markdown, output_dir: Path, argv: list[str] | N
               'machine': machine(), 'code': results_code('experiment'),
               'runs': {seed: {phase: {'uuid': run['uuid'], 'test_errors': run['test_errors']}
                               for phase, run in phases.items()} for seed, phases in results['runs'].items()}}
-    block = markdown(record)
+    block = markdown(as_stored(record))
     outputs = Outputs.at(None)
     # The study's block comes first: the study is the essay's, before the paper's pages
     if to_repository and publish('experiment', record, block, outputs, order=['experiment']):

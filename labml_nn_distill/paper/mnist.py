@@ -394,7 +394,15 @@ def results_markdown(results: dict) -> str:
              f'{ours["baseline"] - paper["baseline"]:+.1f}'],
             [f'student distilled: {label(best)} (chosen on validation)', str(paper['distilled']),
              f'{ours["distilled"]:.1f}', f'{ours["distilled"] - paper["distilled"]:+.1f}']]
-    comparisons = summary['comparisons']
+    # In the order of the recipes, the baseline comparisons first: never in the order of a
+    # dict, which is the order of computing before the JSON is written and sorted after it
+    def in_recipe_order(name: str) -> int:
+        return list(RECIPES).index(models[name]['recipe'])
+
+    def pair_order(pair: str) -> tuple:
+        a, b = pair.split(' vs ')
+        return b != 'baseline', in_recipe_order(a), a
+    comparisons = {pair: summary['comparisons'][pair] for pair in sorted(summary['comparisons'], key=pair_order)}
     sentences = []
     for pair, comparison in comparisons.items():
         a, b = pair.split(' vs ')
@@ -403,7 +411,7 @@ def results_markdown(results: dict) -> str:
                          f'gets wrong against digits only the second does): {tests}.')
     gaps = [f'{label(name)}: {100 * share["mean"]:.0f} % (95 % interval {100 * share["low"]:.0f} % to '
             f'{100 * share["high"]:.0f} %; per seed {", ".join(f"{100 * s:.0f} %" for s in share["per_seed"])})'
-            for name, share in summary['gap_closed'].items()]
+            for name, share in sorted(summary['gap_closed'].items(), key=lambda item: (in_recipe_order(item[0]), item[0]))]
     target = 0.8
     reached = ('reaches' if gap['low'] >= target else 'is short of' if gap['high'] < target else
                'is not shown to reach')
