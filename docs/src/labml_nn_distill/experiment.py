@@ -65,7 +65,7 @@ from labml_nn_distill.engineering.command import run_command
 from labml_nn_distill.engineering.files import release_locks, write_json
 from labml_nn_distill.engineering.options import KEEP_CHECKPOINTS, Parser, add_options, positive_int, valid_seed
 from labml_nn_distill.engineering.report import (STUDY_OUTPUTS, format_mean_sd, html_table, mean_sd, publish_study,
-                                                 pyplot, save_svg)
+                                                 pyplot, save_svg, time_taken)
 from labml_nn_distill.engineering.runs import RunResult, Runs
 from labml_nn_distill.large import CifarTeacher, MnistTeacher, count_parameters
 from labml_nn_distill.small import CifarStudent, MnistStudent
@@ -195,7 +195,7 @@ def results_markdown(results: dict) -> str:
         f'From [the study](../experiment.html): `{results["command"]}` '
         f'(seed{"s" if n > 1 else ""} {", ".join(map(str, results["seeds"]))}; T = {results["temperature"]:g}, '
         f'α = {results["alpha"]:g}; {results["train_examples"]:,} training digits; '
-        f'{results["wall_time_s"]:.1f} s on {results["machine"]}). Test accuracy and errors on '
+        f'{time_taken(results)} on {results["machine"]}). Test accuracy and errors on '
         f'the {results["test_examples"]:,} test digits, mean ± sd over seeds.',
         '',
         html_table(['model', 'parameters', 'test accuracy (%)', 'test errors'], rows),
@@ -301,11 +301,13 @@ def study(args, started: float) -> dict:
                         for seed in per_seed}}
     # The plots, then the JSON, into the output folder; the results page with `--publish`
     write_plots(per_seed, results['summary'], args.output_dir)
-    results['wall_time_s'] = time.perf_counter() - started
+    # This command's own time, and the training time of the study's runs over all its sittings
+    results['command_s'] = round(time.perf_counter() - started, 1)
+    results['training'] = runs.training_time()
     block = publish_study(results, results_markdown, args.output_dir, args.argv, args.publish)
     write_json(args.output_dir / 'results.json', {**results, 'table': block})
     print('\n' + block)
-    print(f'\nWall time: {results["wall_time_s"]:.1f} s on {device} with {torch.get_num_threads()} threads.')
+    print(f'\nWall time: {results["command_s"]:.1f} s on {device} with {torch.get_num_threads()} threads.')
     print(f'Results: {args.output_dir / "results.json"}, plots: {args.output_dir / "accuracy.svg"}, '
           f'{args.output_dir / "errors.svg"}; labml runs: {args.logs_dir}')
     return results

@@ -27,8 +27,9 @@ Workers print their training into a log file each, in the logs folder; the comma
 prints one line as each model finishes: which model of how many, how long it took, and an
 estimate of the time left, from the time each finished model took per unit of its `cost`.
 A kill stops the workers with the command; `--resume` takes every finished model from its
-run, continues the unfinished ones from their last epoch, and estimates again from the
-models it trains.
+run, continues the unfinished ones from their last epoch, and estimates again. A model's
+time is the sum over every sitting that trained it (the record below keeps it): counting
+only the last sitting's part of a model that a kill cut would make the rest look cheap.
 
 ## The time a page took, in sittings
 
@@ -109,24 +110,34 @@ class Progress:
     ### Which model of how many has finished, and an estimate of the time left
 
     The estimate multiplies the cost still to train by the seconds that each unit of cost has
-    taken so far, and divides by the number of workers. A model taken from a finished run costs
-    nothing and teaches nothing about the rate.
+    taken so far, and divides by the number of workers. A model's seconds are those of every
+    sitting that trained it, read from the record below: a model that a kill cut and this
+    sitting finished took more than this sitting's part of it, and one that an earlier sitting
+    finished still teaches the rate. Without a record, a model taken from its finished run
+    teaches nothing about it.
     """
 
     def __init__(self, jobs: list[Job], workers: int, say=print):
         self.costs = {job.name: job.cost for job in jobs}
         self.workers, self.say = workers, say
         self.done, self.trained_cost, self.trained_seconds = [], 0.0, 0.0
-        self.loads = []
 
-    def finished(self, name: str, result: dict):
+    def finished(self, name: str, result: dict, seconds: float | None = None):
+        """
+        `seconds`: the model's training time over all sittings, when a record has it
+        """
         self.done.append(name)
-        self.loads.append(os.getloadavg()[0])
+        if seconds is None and result.get('trained'):
+            seconds = result['seconds']
+        if seconds:
+            self.trained_cost += self.costs[name]
+            self.trained_seconds += seconds
         how = 'taken from its finished run'
         if result.get('trained'):
-            self.trained_cost += self.costs[name]
-            self.trained_seconds += result['seconds']
-            how = f'{result["seconds"] / 60:.1f} min'
+            how = f'{seconds / 60:.1f} min'
+            # Say so when a kill cut it, so that its minutes are not read as this sitting's
+            if seconds > result['seconds'] + 60:
+                how += f' ({result["seconds"] / 60:.1f} of them in this sitting)'
         left = sum(cost for job, cost in self.costs.items() if job not in self.done)
         estimate = ''
         if self.trained_cost and left:
@@ -176,6 +187,14 @@ class Sittings:
         while not self.stop.wait(heartbeat_s):
             self.write('alive', load=round(os.getloadavg()[0], 2))
 
+    def job_seconds(self, job: str) -> float | None:
+        """
+        ### A model's training seconds over every sitting of the study, this one included
+        """
+        if self.path is None:
+            return None
+        return read_sittings(self.path, self.study)['job_seconds'].get(job)
+
     def close(self):
         self.stop.set()
         self.thread.join()
@@ -184,11 +203,14 @@ class Sittings:
 
 def read_sittings(path: Path, study: str) -> dict:
     """
-    ### A study's sittings, read back: their number, the seconds they worked, each job's seconds, the load
+    ### A study's sittings, read back: their number, the seconds they worked, each job's seconds, the load, the memory
+
+    The memory is the largest peak of a worker at the end of a model it trained; `workers`
+    lists the numbers of workers the sittings ran with.
 
     A sitting's seconds run from its start to its last line; a job's, summed over the
     sittings that trained it, from its start to its end, or to its sitting's last line when a
-    kill cut it.
+    kill cut it. Sittings that trained nothing are left out.
     Lines marked `reconstructed` (written afterwards, from the times of the run's files) are
     counted like the others and reported as such.
     """
@@ -203,23 +225,32 @@ def read_sittings(path: Path, study: str) -> dict:
     by_sitting = defaultdict(list)
     for line in lines:
         by_sitting[line['sitting']].append(line)
-    wall, jobs, loads, reconstructed = 0.0, defaultdict(float), [], set()
+    wall, jobs, loads, reconstructed, worked = 0.0, defaultdict(float), [], set(), 0
+    peaks, workers = [], set()
     for sitting, events in by_sitting.items():
-        first, last = min(e['time'] for e in events), max(e['time'] for e in events)
-        wall += last - first
         starts = {e['job']: e['time'] for e in events if e['event'] == 'job-start'}
         ends = {e['job']: e for e in events if e['event'] == 'job-end'}
+        # A sitting that trained nothing (it took every model from its finished run, as the
+        # publishing command does) is not part of the time the page took
+        if not any(job not in ends or ends[job].get('trained') for job in starts):
+            continue
+        worked += 1
+        first, last = min(e['time'] for e in events), max(e['time'] for e in events)
+        wall += last - first
         for job, started in starts.items():
             # A model taken from its finished run trained nothing in this sitting
             if job in ends and not ends[job].get('trained'):
                 continue
             jobs[job] += (ends[job]['time'] if job in ends else last) - started
         loads += [e['load'] for e in events if 'load' in e]
+        peaks += [e['peak_rss_mib'] for e in ends.values() if e.get('trained') and e.get('peak_rss_mib')]
+        workers |= {e['workers'] for e in events if e['event'] == 'start' and e.get('workers')}
         if any(e.get('reconstructed') for e in events):
             reconstructed.add(sitting)
-    return {'sittings': len(by_sitting), 'reconstructed': len(reconstructed), 'wall_seconds': round(wall, 1),
+    return {'sittings': worked, 'reconstructed': len(reconstructed), 'wall_seconds': round(wall, 1),
             'job_seconds': {job: round(seconds, 1) for job, seconds in jobs.items()},
-            'mean_load': round(sum(loads) / len(loads), 2) if loads else None}
+            'mean_load': round(sum(loads) / len(loads), 2) if loads else None,
+            'peak_rss_mib': max(peaks, default=None), 'workers': sorted(workers)}
 
 
 def ready(job: Job, done: set[str]) -> bool:
@@ -255,7 +286,7 @@ def run_all(jobs: list[Job], work, setup, setup_args: tuple, workers: int, log_d
     def finished(name: str):
         sittings.write('job-end', job=name, trained=bool(results[name].get('trained')),
                        peak_rss_mib=results[name].get('peak_rss_mib'))
-        progress.finished(name, results[name])
+        progress.finished(name, results[name], sittings.job_seconds(name))
     if workers == 1:
         start = time.perf_counter()
         state = setup(*setup_args)

@@ -142,14 +142,33 @@ def what_it_computes(argv: list[str]) -> list[str]:
     return kept
 
 
-def run_record(page: str, argv: list[str] | None, started: float) -> dict:
+def run_record(page: str, argv: list[str] | None, started: float, runs=None) -> dict:
     """
     ### What every results JSON records about its run
+
+    `command_s` is this command's own time; `training` the training time of the runs of its
+    study, over every sitting (see [the runs](runs.html)), when it has
+    runs. The command that publishes may only have taken them from their finished runs.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     return {'command': ' '.join(['python -m', f'labml_nn_distill.paper.{page}', *what_it_computes(argv)]),
-            'machine': machine(), 'wall_time_s': round(time.perf_counter() - started, 1),
+            'machine': machine(), 'command_s': round(time.perf_counter() - started, 1),
+            **({'training': runs.training_time()} if runs is not None else {}),
             'code': results_code(page)}
+
+
+def time_taken(results: dict) -> str:
+    """
+    ### How long the numbers took, as a results block says it
+
+    The training of the study's runs when it has any, else the command's own time.
+    """
+    training = results.get('training') or {}
+    if not training.get('runs'):
+        return f'{results["command_s"]:.1f} s'
+    kills = training['kills']
+    return (f'{training["minutes"]:.0f} minutes of training summed over its {training["runs"]} runs'
+            + (f' ({kills} pause{"s" if kills > 1 else ""} after a kill counted as a typical step)' if kills else ''))
 
 
 def save_svg(figure, path: Path):
@@ -240,7 +259,7 @@ def replace_block(text: str, page: str, block: str, order: list[str] = ()) -> st
 
 # What a rerun changes although it measured the same: the run's identity, its duration,
 # the machine, and how the command was spelled
-VOLATILE = {'uuid', 'wall_time_s', 'machine', 'command', 'commit'}
+VOLATILE = {'uuid', 'command_s', 'training', 'machine', 'command', 'commit'}
 
 
 def comparable(results):
@@ -252,6 +271,17 @@ def comparable(results):
     if isinstance(results, list):
         return [comparable(value) for value in results]
     return results
+
+
+def as_stored(results: dict) -> dict:
+    """
+    ### The results as their JSON holds them: keys sorted, tuples become lists
+
+    A block is made from this, never from the dict a page computed: the test that a block
+    equals what its committed JSON renders must hold by construction, even for a page that
+    lists a dict's entries in their order (computed order before writing, sorted after).
+    """
+    return json.loads(json.dumps(results, sort_keys=True))
 
 
 def publish(page: str, results: dict, markdown: str, outputs: Outputs, order: list[str] = ()) -> bool:
@@ -285,7 +315,7 @@ def run_page(page: str, results: dict, markdown, plot, output_dir: Path, to_repo
     into the committed places too; print the block, and return the results. `order` is the
     order of the blocks on the results page.
     """
-    block = markdown(results)
+    block = markdown(as_stored(results))
     places = [Outputs.at(output_dir), Outputs.at(None)] if to_repository else [Outputs.at(output_dir)]
     for outputs in places:
         plot(results, outputs)
@@ -305,14 +335,14 @@ def publish_study(results: dict, markdown, output_dir: Path, argv: list[str] | N
     into `output_dir`.
     """
     keep = ('dataset', 'seeds', 'temperature', 'alpha', 'label_smoothing', 'train_examples', 'test_examples',
-            'parameters', 'summary', 'wall_time_s', 'device', 'threads')
+            'parameters', 'summary', 'command_s', 'training', 'device', 'threads')
     argv = list(sys.argv[1:] if argv is None else argv)
     record = {**{key: results[key] for key in keep if key in results},
               'command': ' '.join(['python -m labml_nn_distill.experiment', *what_it_computes(argv)]),
               'machine': machine(), 'code': results_code('experiment'),
               'runs': {seed: {phase: {'uuid': run['uuid'], 'test_errors': run['test_errors']}
                               for phase, run in phases.items()} for seed, phases in results['runs'].items()}}
-    block = markdown(record)
+    block = markdown(as_stored(record))
     outputs = Outputs.at(None)
     # The study's block comes first: the study is the essay's, before the paper's pages
     if to_repository and publish('experiment', record, block, outputs, order=['experiment']):

@@ -40,10 +40,11 @@ import json
 import os
 import re
 import shlex
+import statistics
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from uuid import uuid1
+from uuid import UUID, uuid1
 
 import torch
 from labml import experiment, lab
@@ -477,6 +478,19 @@ class Runs:
         return train(model, data, configs, experiment_name, teacher=teacher, extra_configs=extra,
                      uuid=run_path.name, keep_checkpoints=self.keep_checkpoints)
 
+    def training_time(self) -> dict:
+        """
+        ### The training time of this study's runs, summed, for the results JSON
+
+        Only the runs this command's study trained, in this sitting or an earlier one; a
+        teacher taken from another page's study was that page's time.
+        """
+        paths = [path.parent for path in self.logs_dir.glob('*/*/configs.yaml')
+                 if stored_configs(path.parent).get('study') == self.id]
+        timed = [entry for entry in map(run_seconds, paths) if entry is not None]
+        return {'runs': len(timed), 'minutes': round(sum(seconds for seconds, _ in timed) / 60, 1),
+                'kills': sum(kills for _, kills in timed)}
+
     def teacher(self, model: nn.Module, data: ImageData, configs: TrainConfigs, experiment_name: str,
                 key: dict, extra: dict | None = None, share: dict | None = None, run: str | None = None,
                 same_data: dict | None = None, trains: bool = True, how_to_train: str = '') -> RunResult:
@@ -509,6 +523,46 @@ class Runs:
             self.uuids.append(run_path.name)
             return result
         return self.train(key, model, data, configs, experiment_name, extra=extra, share=share)
+
+
+# ## The time a study took
+#
+# A page is often published by a command that trains nothing: it takes every run from the
+# study it resumes. Its own duration says nothing about the experiment, so a results JSON
+# records the training time of the study's runs, read from each run's own log: labml stamps
+# every line of `log.jsonl` with the time it was written, at least once an epoch. A run's
+# time runs from its start (its uuid is a version-1 UUID, which carries the time it was made)
+# through those stamps. A kill leaves a gap in them as long as the run was down; a gap more
+# than `KILL_GAP` times the run's median gap is counted as one median gap, and reported.
+
+KILL_GAP = 5.0
+
+
+def uuid_time(uuid: str) -> float:
+    """
+    ### When a version-1 UUID was made, in seconds since 1970 (UUID time counts tenths of microseconds from 1582)
+    """
+    return (UUID(uuid).time - 0x01B21DD213814000) / 1e7
+
+
+def run_seconds(run_path: Path) -> tuple[float, int] | None:
+    """
+    ### The seconds a run trained, and how many gaps in its log were taken for kills; `None` without a log
+    """
+    stamps = []
+    for text in (run_path / 'log.jsonl').read_text().splitlines() if (run_path / 'log.jsonl').is_file() else []:
+        try:
+            stamps.append(float(json.loads(text)['time']))
+        except (ValueError, KeyError, TypeError):
+            # A line a kill cut short
+            continue
+    if not stamps:
+        return None
+    moments = sorted([uuid_time(run_path.name), *stamps])
+    gaps = [later - earlier for earlier, later in zip(moments, moments[1:])]
+    typical = statistics.median(gaps)
+    kills = [gap for gap in gaps if gap > KILL_GAP * typical]
+    return round(sum(gaps) - sum(kills) + len(kills) * typical, 1), len(kills)
 
 
 def forget_runs():

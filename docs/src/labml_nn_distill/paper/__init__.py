@@ -137,7 +137,7 @@ class Page:
                             args.allow_code_change, argv, args.keep_checkpoints)
             measured = measure(args, data, runs)
             # A page that ran in several sittings gives its own wall time (of all of them)
-            results = {'page': self.name, **run_record(self.name, argv, started), **measured}
+            results = {'page': self.name, **run_record(self.name, argv, started, runs), **measured}
             return run_page(self.name, results, markdown, plot, args.output_dir, args.publish, RESULTS_ORDER)
         finally:
             # Another command may write the output folder from now on

@@ -51,6 +51,22 @@ BOOTSTRAP_RESAMPLES = 10_000
 BOOTSTRAP_SEED = 0
 
 
+def resampled(n_seeds: int, n_examples: int, resamples: int):
+    """
+    ### The paired bootstrap's resamples: how often each seed and each test digit is drawn
+
+    Yields `(seeds, examples)` in chunks of at most 500 resamples, so that 10,000 resamples of
+    10,000 digits stay small in memory: `seeds[r, s]` counts the draws of seed `s` in resample
+    `r`, `examples[r, i]` those of digit `i`. The generator is seeded, so every interval on
+    every page is the same each time it is computed.
+    """
+    generator = np.random.default_rng(BOOTSTRAP_SEED)
+    for start in range(0, resamples, 500):
+        size = min(500, resamples - start)
+        yield (generator.multinomial(n_seeds, [1 / n_seeds] * n_seeds, size=size),
+               generator.multinomial(n_examples, [1 / n_examples] * n_examples, size=size))
+
+
 def paired_bootstrap(wrong_a: list[list[int]], wrong_b: list[list[int]], n_examples: int,
                      resamples: int = BOOTSTRAP_RESAMPLES) -> dict:
     """
@@ -66,15 +82,8 @@ def paired_bootstrap(wrong_a: list[list[int]], wrong_b: list[list[int]], n_examp
     for seed, (a, b) in enumerate(zip(wrong_a, wrong_b)):
         np.add.at(difference[seed], np.asarray(b, dtype=np.int64), 1.0)
         np.subtract.at(difference[seed], np.asarray(a, dtype=np.int64), 1.0)
-    generator = np.random.default_rng(BOOTSTRAP_SEED)
-    estimates = []
-    # In chunks, so that 10,000 resamples of 10,000 digits stay small in memory
-    for start in range(0, resamples, 500):
-        size = min(500, resamples - start)
-        # How often each seed and each example is drawn in each resample
-        seeds = generator.multinomial(n_seeds, [1 / n_seeds] * n_seeds, size=size)
-        examples = generator.multinomial(n_examples, [1 / n_examples] * n_examples, size=size)
-        estimates.append(((seeds @ difference) * examples).sum(1) / n_seeds)
+    estimates = [((seeds @ difference) * examples).sum(1) / n_seeds
+                 for seeds, examples in resampled(n_seeds, n_examples, resamples)]
     low, high = np.quantile(np.concatenate(estimates), [0.025, 0.975])
     return {'difference': float(difference.sum() / n_seeds), 'low': float(low), 'high': float(high)}
 
@@ -182,17 +191,15 @@ def gap_closed(wrong_teacher: list[int], wrong_baseline: list[list[int]], wrong_
     baseline = np.stack([indicator(wrong) for wrong in wrong_baseline])
     student = np.stack([indicator(wrong) for wrong in wrong_student])
     per_seed = [(b.sum() - s.sum()) / (b.sum() - teacher.sum()) for b, s in zip(baseline, student)]
-    generator = np.random.default_rng(BOOTSTRAP_SEED)
     estimates = []
-    for start in range(0, resamples, 500):
-        size = min(500, resamples - start)
-        seeds = generator.multinomial(n_seeds, [1 / n_seeds] * n_seeds, size=size)
-        examples = generator.multinomial(n_examples, [1 / n_examples] * n_examples, size=size)
+    for seeds, examples in resampled(n_seeds, n_examples, resamples):
         # Errors of each model on each resample of the digits: (size, seeds) and (size,)
         b, s, t = examples @ baseline.T, examples @ student.T, examples @ teacher
         with np.errstate(divide='ignore', invalid='ignore'):
+            # A resample where a baseline ties the teacher has no gap: its share is not a number
+            # and the resample is dropped below
             share = (b - s) / (b - t[:, None])
-        estimates.append((share * seeds).sum(1) / n_seeds)
+            estimates.append((share * seeds).sum(1) / n_seeds)
     estimates = np.concatenate(estimates)
     low, high = np.quantile(estimates[np.isfinite(estimates)], [0.025, 0.975])
     return {'mean': float(np.mean(per_seed)), 'low': float(low), 'high': float(high),

@@ -39,10 +39,9 @@ The measured numbers are on the [results page](results.html#dark-knowledge-shown
 
 Pick one of those digits and move the temperature from 0.5 to 50: the bars are the teacher's
 ten probabilities $p_i = \exp(z_i / T) / \sum_j \exp(z_j / T)$, computed in your browser from
-its logits $z_i$ for that digit, which its JSON records. Until the page's next run writes
-them itself, the committed JSON's logits are the logarithms of its own probabilities at a
-temperature of 1: the teacher's logits shifted by a constant, which a softmax at any
-temperature ignores.
+its logits $z_i$ for that digit, which its JSON records. The JSON records them shifted so that
+their log-sum-exp is 0 (they are then the logarithms of the probabilities at a temperature
+of 1); a shift by a constant is one that a softmax at any temperature ignores.
 Below them are their entropy and the two scales of the soft term's gradient, $1/T$ and
 $1/T^2$: the gradient shrinks as $1/T^2$, which is why the loss multiplies it by $T^2$.
 """
@@ -53,7 +52,7 @@ import torch
 
 from labml_nn_distill import log_soft_targets
 from labml_nn_distill.engineering.command import run_command
-from labml_nn_distill.engineering.report import Outputs, html_table, pyplot, save_svg
+from labml_nn_distill.engineering.report import Outputs, html_table, pyplot, save_svg, time_taken
 from labml_nn_distill.paper import Page
 from labml_nn_distill.paper.mnist import TEACHER, paper_teacher
 from labml_nn_distill.train import predict
@@ -125,7 +124,7 @@ def results_markdown(results: dict) -> str:
         '## Dark knowledge, shown',
         '',
         f'From [dark_knowledge.py](dark_knowledge.py): `{results["command"]}` (the MNIST page\'s teacher, '
-        f'{results["teacher_epochs"]} epochs; {results["wall_time_s"]} s on {results["machine"]}). The '
+        f'{results["teacher_epochs"]} epochs; {time_taken(results)} on {results["machine"]}). The '
         f'three largest probabilities the teacher gives each of the test digits it is least sure of:',
         '',
         html_table(['digit', 'T', 'three largest probabilities (class: probability)'], rows),

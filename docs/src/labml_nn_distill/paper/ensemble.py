@@ -49,7 +49,8 @@ from torch import nn
 
 from labml_nn_distill import DistillationConfigs
 from labml_nn_distill.engineering.command import run_command
-from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg
+from labml_nn_distill.engineering.report import (Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg,
+                                                 time_taken)
 from labml_nn_distill.paper import STUDENT_EPOCHS, TEACHER_EPOCHS, Page, embedded_teacher
 from labml_nn_distill.paper.comparing import paired_bootstrap, verdict
 from labml_nn_distill.small import MnistStudent
@@ -149,7 +150,7 @@ def results_markdown(results: dict) -> str:
         f'From [ensemble.py](ensemble.py): `{results["command"]}` (teacher seeds '
         f'{", ".join(map(str, results["seeds"]))}, students all seed {results["seeds"][0]}, '
         f'{results["epochs"]} epochs at T = {results["temperature"]:g}; teachers '
-        f'{results["teacher_epochs"]} epochs; {results["wall_time_s"]} s on {results["machine"]}). '
+        f'{results["teacher_epochs"]} epochs; {time_taken(results)} on {results["machine"]}). '
         f'Test errors out of {results["test_examples"]:,}; the ensemble averages its teachers\' '
         f'probabilities (at T = 1 for its own errors, at T = {results["temperature"]:g} as a teacher).',
         '',

@@ -64,7 +64,7 @@ from labml_nn_distill import DistillationConfigs
 from labml_nn_distill.dataset import ImageData
 from labml_nn_distill.engineering.command import run_command
 from labml_nn_distill.engineering.options import non_negative_float
-from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg
+from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg, time_taken
 from labml_nn_distill.paper import STUDENT_EPOCHS, TEACHER_EPOCHS, Page, embedded_teacher
 from labml_nn_distill.paper.comparing import paired_bootstrap, verdict
 from labml_nn_distill.small import MnistStudent
@@ -234,7 +234,7 @@ def results_markdown(results: dict) -> str:
         f'(seeds {", ".join(map(str, results["seeds"]))}; students {results["epochs"]} epochs at '
         f'T = {results["temperature"]:g}, teachers {results["teacher_epochs"]}; transfer set '
         f'{first["transfer_examples"]:,} digits, no {results["omitted"]}s, {transfer_words(results)}; '
-        f'{results["wall_time_s"]} s '
+        f'{time_taken(results)} '
         f'on {results["machine"]}). Mean ± sd over seeds, on the {results["test_examples"]:,} test '
         f'digits, {first["teacher"]["omitted_total"]} of them {results["omitted"]}s. The bias shift, '
         f'chosen so that {results["target_share"]:.0%} of validation predictions are {results["omitted"]}s '

@@ -82,7 +82,7 @@ import torch.nn.functional as F
 
 from labml_nn_distill import distillation_loss
 from labml_nn_distill.engineering.command import run_command
-from labml_nn_distill.engineering.report import Outputs, html_table, mean_sd, pyplot, save_svg
+from labml_nn_distill.engineering.report import Outputs, html_table, mean_sd, pyplot, save_svg, time_taken
 from labml_nn_distill.paper import Page
 
 # Temperatures at which we measure: powers of two from 1 to 128
@@ -214,7 +214,7 @@ def results_markdown(results: dict) -> str:
         '## Temperature and gradients',
         '',
         f'From [temperature_gradients.py](temperature_gradients.py): `{results["command"]}` '
-        f'(seeds {", ".join(map(str, results["seeds"]))}; {results["wall_time_s"]} s on '
+        f'(seeds {", ".join(map(str, results["seeds"]))}; {time_taken(results)} on '
         f'{results["machine"]}). Per-example gradient norms, means over seeds; errors relative '
         f'to the exact gradient $(q - p)/T$.',
         '',

@@ -60,7 +60,7 @@ from labml_nn_distill.dataset import ImageData
 from labml_nn_distill.engineering import UserError
 from labml_nn_distill.engineering.command import run_command
 from labml_nn_distill.engineering.options import positive_int
-from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg
+from labml_nn_distill.engineering.report import Outputs, format_mean_sd, html_table, mean_sd, pyplot, save_svg, time_taken
 from labml_nn_distill.engineering.runs import finished_run, key_text
 from labml_nn_distill.large import PaperTeacher
 from labml_nn_distill.paper import Page
@@ -252,7 +252,7 @@ def results_markdown(results: dict) -> str:
         '',
         f'From [transfer_sets.py](transfer_sets.py): `{results["command"]}` (seeds '
         f'{", ".join(map(str, results["seeds"]))}; the MNIST page\'s teacher; students at T = '
-        f'{results["temperature"]:g}, α = {results["alpha"]:g}; {results["wall_time_s"]} s on {results["machine"]}). '
+        f'{results["temperature"]:g}, α = {results["alpha"]:g}; {time_taken(results)} on {results["machine"]}). '
         f'Mean ± sd over seeds, test errors out of {test:,}.',
         '',
         f'The 800-800 student on {first["small_examples"]:,} training digits ({100 * results["share"]:g} %), '
