@@ -293,7 +293,7 @@ def publish(page: str, results: dict, markdown: str, outputs: Outputs, order: li
     running a page, or the study, does not make the committed site stale.
     """
     json_path = outputs.data_dir / f'{page}.json'
-    if json_path.exists() and comparable(json.loads(json_path.read_text())) == comparable(json.loads(json.dumps(results))):
+    if json_path.exists() and comparable(json.loads(json_path.read_text())) == comparable(as_stored(results)):
         print(f'Results: the same numbers as {json_path}; it and the results page are left as they are.')
         return False
     write_json(json_path, results)

@@ -144,10 +144,9 @@ def comparison_sentences(results: dict) -> list[str]:
     temperatures, chosen = results['temperatures'], results['chosen']
     # Every comparison the page counts is shown: the sentence on how many there are speaks of
     # these, so a comparison computed but not shown would make that count wrong
-    sentences = [verdict(results['comparisons'][f'{student_name(t)} vs baseline'],
-                         label(student_name(t), temperatures), 'the baseline') for t in temperatures]
-    sentences += [verdict(results['comparisons'][f'{student_name(t)} vs label_smoothing'],
-                          label(student_name(t), temperatures), 'label smoothing') for t in temperatures]
+    sentences = [verdict(results['comparisons'][f'{student_name(t)} vs {control}'],
+                         label(student_name(t), temperatures), label(control, temperatures))
+                 for control in ('baseline', 'label_smoothing') for t in temperatures]
     # In the order of the temperatures, not of the JSON's (sorted) keys
     sentences += [verdict(results['comparisons'][f'{chosen} vs {student_name(t)}'], label(chosen, temperatures),
                           label(student_name(t), temperatures)) for t in temperatures if student_name(t) != chosen]
